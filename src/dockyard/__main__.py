@@ -1,0 +1,5 @@
+"""``python -m dockyard``."""
+
+from dockyard.cli import run
+
+run()
