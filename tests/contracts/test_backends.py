@@ -1,0 +1,29 @@
+"""Bind the content backend contract to every implementation."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from dockyard.content import FSBackend, MemoryBackend, StoreBackend
+from dockyard.digest import Digest
+from tests.contracts.backend import StoreBackendContract
+
+
+class TestMemoryBackend(StoreBackendContract):
+    def make_backend(self) -> StoreBackend:
+        return MemoryBackend()
+
+    def tamper(self, backend: StoreBackend, dgst: Digest, data: bytes) -> None:
+        assert isinstance(backend, MemoryBackend)
+        backend._content[dgst] = data
+
+
+class TestFSBackend(StoreBackendContract):
+    def make_backend(self) -> StoreBackend:
+        root = Path(tempfile.mkdtemp(prefix="dockyard-fs-"))
+        return FSBackend(root / "imagedb")
+
+    def tamper(self, backend: StoreBackend, dgst: Digest, data: bytes) -> None:
+        assert isinstance(backend, FSBackend)
+        backend.content_path(dgst).write_bytes(data)
