@@ -1,0 +1,46 @@
+"""Access to the real Docker archives of the shared oracle (skipped when absent)."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ORACLE = Path(__file__).resolve().parents[3] / ".." / "shared" / "oracle"
+VERSIONS = ("docker-20.10", "docker-28.3")
+
+
+def require_oracle() -> Path:
+    if not ORACLE.is_dir():
+        pytest.skip("the shared oracle directory is not available")
+    return ORACLE
+
+
+def archive(version: str, name: str) -> tarfile.TarFile:
+    """Open an oracle archive (use it as a context manager); skip when absent."""
+    path = require_oracle() / version / name
+    if not path.is_file():
+        pytest.skip(f"{version}/{name} is not available")
+    return tarfile.open(path)
+
+
+def read(tar: tarfile.TarFile, name: str) -> bytes:
+    member = tar.extractfile(name)
+    assert member is not None, name
+    return member.read()
+
+
+def manifest_configs(version: str) -> Iterator[tuple[str, str, bytes]]:
+    """Yield (archive name, config path, config bytes) for every manifest item."""
+    for path in sorted((require_oracle() / version).glob("*.tar")):
+        with tarfile.open(path) as tar:
+            if "manifest.json" not in tar.getnames():
+                continue
+            items = [
+                (path.name, item["Config"], read(tar, item["Config"]))
+                for item in json.loads(read(tar, "manifest.json"))
+            ]
+        yield from items
