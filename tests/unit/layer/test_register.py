@@ -1,0 +1,177 @@
+"""Registering layer streams: compression, DiffID, errors, progress and memory use."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import hashlib
+import io
+import lzma
+import os
+import tarfile
+import threading
+import tracemalloc
+
+import pytest
+
+from dockyard.compression import Compression, compress_writer
+from dockyard.digest import EMPTY_TAR_DIFF_ID, Digest
+from dockyard.errors import CompressionError
+from dockyard.layer import InvalidLayer, LayerStore
+from tests.unit.layer.tarutil import ZeroTarStream, make_tar
+
+try:
+    from compression import zstd  # type: ignore[import-not-found,unused-ignore]
+except ImportError:
+    from backports import zstd  # type: ignore[no-redef,unused-ignore]
+
+LAYER = make_tar([("etc/hosts", b"127.0.0.1 localhost\n"), ("bin/sh", b"#!" * 3000)])
+
+
+def _compress(kind: Compression, data: bytes) -> bytes:
+    if kind is Compression.GZIP:
+        return gzip.compress(data)
+    if kind is Compression.BZIP2:
+        return bz2.compress(data)
+    if kind is Compression.XZ:
+        return lzma.compress(data)
+    if kind is Compression.ZSTD:
+        return bytes(zstd.compress(data))
+    return data
+
+
+def _assert_empty_store(store: LayerStore) -> None:
+    assert len(store) == 0
+    assert os.listdir(store._db.data) == []
+    assert os.listdir(store._db.tmp_dir) == []
+    assert os.listdir(store._db.sha256_dir) == []
+
+
+@pytest.mark.parametrize("kind", list(Compression))
+def test_every_compression_gives_the_uncompressed_diff_id(
+    store: LayerStore, kind: Compression
+) -> None:
+    layer = store.register(io.BytesIO(_compress(kind, LAYER)))
+    assert layer.diff_id == Digest.from_hex(hashlib.sha256(LAYER).hexdigest())
+    assert layer.payload_path.read_bytes() == LAYER
+    assert layer.diff_size == 20 + 6000
+
+
+def test_multi_member_gzip(store: LayerStore) -> None:
+    data = gzip.compress(LAYER[:1000]) + gzip.compress(LAYER[1000:])
+    layer = store.register(io.BytesIO(data))
+    assert layer.payload_path.read_bytes() == LAYER
+
+
+@pytest.mark.parametrize("kind", [Compression.GZIP, Compression.BZIP2, Compression.XZ])
+def test_corrupt_compressed_input(store: LayerStore, kind: Compression) -> None:
+    data = bytearray(_compress(kind, LAYER))
+    data[len(data) // 2] ^= 0xFF
+    with pytest.raises(CompressionError):
+        store.register(io.BytesIO(bytes(data)))
+    _assert_empty_store(store)
+
+
+@pytest.mark.parametrize("kind", [c for c in Compression if c is not Compression.NONE])
+def test_truncated_compressed_input(store: LayerStore, kind: Compression) -> None:
+    data = _compress(kind, LAYER)
+    with pytest.raises(CompressionError, match=kind.value):
+        store.register(io.BytesIO(data[: len(data) // 2]))
+    _assert_empty_store(store)
+
+
+def test_empty_layer(store: LayerStore) -> None:
+    layer = store.register(io.BytesIO(bytes(1024)))
+    assert layer.diff_id == EMPTY_TAR_DIFF_ID
+    assert str(layer.chain_id) == str(EMPTY_TAR_DIFF_ID)
+    assert layer.size == 0
+
+
+def test_diff_id_covers_trailing_bytes(store: LayerStore) -> None:
+    data = LAYER + b"trailing garbage after the end blocks"
+    layer = store.register(io.BytesIO(data))
+    assert layer.diff_id == Digest.from_hex(hashlib.sha256(data).hexdigest())
+    assert layer.payload_path.read_bytes() == data
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"this is not a tar stream at all" * 40, "archive/tar: invalid tar header"),
+        (LAYER[:700], "unexpected EOF"),
+        (LAYER[:512], "unexpected EOF"),
+        (bytes(512) + b"\x01" * 512, "archive/tar: invalid tar header"),
+    ],
+)
+def test_invalid_tar_streams(store: LayerStore, data: bytes, message: str) -> None:
+    with pytest.raises(InvalidLayer) as info:
+        store.register(io.BytesIO(data))
+    assert str(info.value) == message
+    _assert_empty_store(store)
+
+
+@pytest.mark.parametrize(
+    "names",
+    [["a", "a"], ["a", "./a"], ["dir/x", "dir//x"], ["b/../c", "c"]],
+)
+def test_duplicate_paths_are_refused(store: LayerStore, names: list[str]) -> None:
+    data = make_tar([(name, b"x") for name in names], fmt=tarfile.GNU_FORMAT)
+    with pytest.raises(InvalidLayer, match=r"^duplicates of file paths not supported$"):
+        store.register(io.BytesIO(data))
+    _assert_empty_store(store)
+
+
+def test_progress_reports_compressed_bytes(store: LayerStore) -> None:
+    data = gzip.compress(make_tar([("big", os.urandom(3 << 20))]))
+    seen: list[int] = []
+    store.register(io.BytesIO(data), progress=seen.append)
+    assert seen
+    assert seen == sorted(seen)
+    assert seen[-1] == len(data)
+
+
+def test_register_reads_a_pipe(store: LayerStore) -> None:
+    read_fd, write_fd = os.pipe()
+    payload = gzip.compress(LAYER)
+
+    def feed() -> None:
+        with os.fdopen(write_fd, "wb") as sink:
+            sink.write(payload)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    with os.fdopen(read_fd, "rb", buffering=0) as pipe:
+        layer = store.register(pipe)
+    writer.join()
+    assert layer.payload_path.read_bytes() == LAYER
+
+
+def test_register_never_holds_the_layer_in_memory(store: LayerStore) -> None:
+    stream = ZeroTarStream(200 << 20)
+    tracemalloc.start()
+    try:
+        layer = store.register(stream)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert layer.diff_size == 200 << 20
+    assert store.payload_size(layer.chain_id) == stream.total
+    assert peak < 16 << 20
+
+
+def test_compressed_register_is_memory_bounded(store: LayerStore) -> None:
+    compressed = io.BytesIO()
+    writer = compress_writer(compressed, Compression.GZIP)
+    source = ZeroTarStream(64 << 20)
+    while chunk := source.read(1 << 20):
+        writer.write(chunk)
+    writer.close()
+    compressed.seek(0)
+    tracemalloc.start()
+    try:
+        layer = store.register(compressed)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert layer.diff_size == 64 << 20
+    assert peak < 16 << 20
