@@ -306,9 +306,9 @@ class ImageStore:
 
     # -- metadata --------------------------------------------------------------------
 
-    def set_last_updated(self, image_id: ImageID, when: float | None = None) -> None:
-        """Record the time the image was last tagged (local time zone, as Docker does)."""
-        text = format_local_time(time.time_ns() if when is None else int(when * 1e9))
+    def set_last_updated(self, image_id: ImageID, when: GoTime | None = None) -> None:
+        """Record the time the image was last tagged (default now, in the local time zone)."""
+        text = format_local_time(time.time_ns()) if when is None else when.format()
         with self._write():
             self._set_metadata(image_id, KEY_LAST_UPDATED, text.encode())
 

@@ -17,6 +17,7 @@ from dockyard.errors import (
     InvalidImageConfig,
     LayerNotRetained,
 )
+from dockyard.gojson import GoTime
 from dockyard.image.store import ImageStore, format_local_time
 
 
@@ -308,7 +309,7 @@ def test_last_updated_and_built_locally(backend: MemoryBackend, layers: FakeLaye
     image_id = store.create(config(1))
     assert store.get_last_updated(image_id) is None
     assert not store.is_built_locally(image_id)
-    store.set_last_updated(image_id, when=1700000000.25)
+    store.set_last_updated(image_id, when=GoTime.from_unix_nanos(1_700_000_000_250_000_000))
     when = store.get_last_updated(image_id)
     assert when is not None
     assert when.unix_nanos() == 1_700_000_000_250_000_000
