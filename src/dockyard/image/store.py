@@ -179,7 +179,7 @@ class ImageStore:
             bisect.insort(self._hexes, image_id.hex)
             return image_id
 
-    def get(self, image_id: ImageID) -> Image:
+    def get(self, image_id: str) -> Image:
         """Read an image (verified) with its ``parent`` filled in from metadata.
 
         Raises:
@@ -196,7 +196,7 @@ class ImageStore:
         img.parent = self._read_parent(image_id)
         return img
 
-    def delete(self, image_id: ImageID) -> list[LayerMetadata]:
+    def delete(self, image_id: str) -> list[LayerMetadata]:
         """Delete an image; children lose their parent link; return the released layers.
 
         Raises:
@@ -256,7 +256,7 @@ class ImageStore:
 
     # -- parents and children --------------------------------------------------------
 
-    def set_parent(self, image_id: ImageID, parent: ImageID) -> None:
+    def set_parent(self, image_id: str, parent: str) -> None:
         """Record ``parent`` as the parent of ``image_id``.
 
         Raises:
@@ -277,7 +277,7 @@ class ImageStore:
                 raise ImageNotFound(image_id, str(exc)) from None
             parent_entry.children.add(image_id)
 
-    def get_parent(self, image_id: ImageID) -> ImageID:
+    def get_parent(self, image_id: str) -> ImageID:
         """Return the recorded parent of ``image_id``.
 
         Raises:
@@ -292,13 +292,13 @@ class ImageStore:
             message = f"invalid parent recorded for {image_id}: {exc}"
             raise ImageNotFound(image_id, message) from None
 
-    def _read_parent(self, image_id: ImageID) -> ImageID | None:
+    def _read_parent(self, image_id: str) -> ImageID | None:
         try:
             return self.get_parent(image_id)
         except ImageNotFound:
             return None
 
-    def children(self, image_id: ImageID) -> list[ImageID]:
+    def children(self, image_id: str) -> list[ImageID]:
         """IDs of the images whose parent is ``image_id`` (sorted; empty when unknown)."""
         with self._mutex:
             entry = self._images.get(ImageID(Digest(image_id)))
@@ -306,13 +306,13 @@ class ImageStore:
 
     # -- metadata --------------------------------------------------------------------
 
-    def set_last_updated(self, image_id: ImageID, when: GoTime | None = None) -> None:
+    def set_last_updated(self, image_id: str, when: GoTime | None = None) -> None:
         """Record the time the image was last tagged (default now, in the local time zone)."""
         text = format_local_time(time.time_ns()) if when is None else when.format()
         with self._write():
             self._set_metadata(image_id, KEY_LAST_UPDATED, text.encode())
 
-    def get_last_updated(self, image_id: ImageID) -> GoTime | None:
+    def get_last_updated(self, image_id: str) -> GoTime | None:
         """The last-updated time, or None when it was never set (or is unreadable)."""
         try:
             raw = self._backend.get_metadata(ImageID(Digest(image_id)), KEY_LAST_UPDATED)
@@ -326,12 +326,12 @@ class ImageStore:
         except DockyardError:
             return None
 
-    def set_built_locally(self, image_id: ImageID) -> None:
+    def set_built_locally(self, image_id: str) -> None:
         """Mark the image as built on this machine (a single ``0x01`` byte)."""
         with self._write():
             self._set_metadata(image_id, KEY_BUILT_LOCALLY, b"\x01")
 
-    def is_built_locally(self, image_id: ImageID) -> bool:
+    def is_built_locally(self, image_id: str) -> bool:
         """True when the image was marked as built locally."""
         try:
             raw = self._backend.get_metadata(ImageID(Digest(image_id)), KEY_BUILT_LOCALLY)
@@ -339,7 +339,7 @@ class ImageStore:
             return False
         return bool(raw) and raw[0] == 1
 
-    def _set_metadata(self, image_id: ImageID, key: str, data: bytes) -> None:
+    def _set_metadata(self, image_id: str, key: str, data: bytes) -> None:
         try:
             self._backend.set_metadata(ImageID(Digest(image_id)), key, data)
         except NotFoundError as exc:
@@ -362,7 +362,7 @@ class ImageStore:
         with self._mutex:
             return [ImageID(Digest.from_hex(h)) for h in self._hexes]
 
-    def layer(self, image_id: ImageID) -> Layer | None:
+    def layer(self, image_id: str) -> Layer | None:
         """The layer handle the store holds for an image (None for layerless images)."""
         with self._mutex:
             entry = self._images.get(ImageID(Digest(image_id)))

@@ -1,0 +1,97 @@
+"""Read the real Docker archives of the shared oracle with ``tarfile`` (skipped when absent)."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+ORACLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "oracle"
+
+
+def oracle_dir(version: str) -> Path:
+    path = ORACLE / version
+    if not path.is_dir():
+        pytest.skip(f"the shared oracle ({version}) is not available")
+    return path
+
+
+def archives(version: str) -> list[Path]:
+    """Every archive Docker saved (not its data-root dump)."""
+    return sorted(p for p in oracle_dir(version).glob("*.tar") if p.name != "docker-root-image.tar")
+
+
+def load_json(path: Path) -> Any:
+    return json.loads(path.read_bytes())
+
+
+@dataclass
+class ArchiveImage:
+    """One image of an archive: its config bytes and a way to open each layer."""
+
+    config: bytes
+    config_name: str
+    layers: list[str]
+    repo_tags: list[str]
+    parent: str
+
+
+class OracleArchive:
+    """Random access to one oracle archive, whatever its layout."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tar = tarfile.open(path)  # noqa: SIM115 - closed by close()
+        self.names = set(self.tar.getnames())
+
+    def close(self) -> None:
+        self.tar.close()
+
+    def read(self, name: str) -> bytes:
+        member = self.tar.extractfile(name)
+        assert member is not None, name
+        return member.read()
+
+    def open(self, name: str) -> IO[bytes]:
+        member = self.tar.extractfile(name)
+        assert member is not None, name
+        return member
+
+    def images(self) -> list[ArchiveImage]:
+        if "manifest.json" in self.names:
+            return [
+                ArchiveImage(
+                    config=self.read(item["Config"]),
+                    config_name=item["Config"],
+                    layers=list(item["Layers"]),
+                    repo_tags=list(item["RepoTags"] or []),
+                    parent=item.get("Parent", ""),
+                )
+                for item in json.loads(self.read("manifest.json"))
+            ]
+        return self._oci_images()
+
+    def _oci_images(self) -> list[ArchiveImage]:
+        index = json.loads(self.read("index.json"))
+        out = []
+        for desc in index["manifests"]:
+            manifest = json.loads(self.read(_blob(desc["digest"])))
+            config_name = _blob(manifest["config"]["digest"])
+            out.append(
+                ArchiveImage(
+                    config=self.read(config_name),
+                    config_name=config_name,
+                    layers=[_blob(layer["digest"]) for layer in manifest["layers"]],
+                    repo_tags=[],
+                    parent="",
+                )
+            )
+        return out
+
+
+def _blob(digest: str) -> str:
+    return "blobs/" + digest.replace(":", "/", 1)
