@@ -1,0 +1,438 @@
+"""Streaming, hostile-input-safe reader for ``docker save`` archives (nothing is extracted)."""
+
+from __future__ import annotations
+
+import enum
+import io
+from typing import TYPE_CHECKING, Protocol, cast
+
+from dockyard.archive.tarformat import (
+    BLOCK_SIZE,
+    MAX_SPECIAL,
+    MSG_EOF,
+    MSG_HEADER,
+    MSG_TOO_LONG,
+    ZERO_BLOCK,
+    RawHeader,
+    apply_pax,
+    cstring,
+    parse_pax,
+)
+from dockyard.archive.tarpath import clean_member_name, resolve_in_archive
+from dockyard.errors import ConflictError, InvalidArchive, UnsafeArchivePath
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = [
+    "BLOCK_SIZE",
+    "DEFAULT_JSON_LIMIT",
+    "MemberSlice",
+    "MemberType",
+    "ReadableStream",
+    "SeekableStream",
+    "StaleMemberError",
+    "TarMember",
+    "iter_members",
+    "read_limited",
+    "resolve_in_archive",
+]
+
+DEFAULT_JSON_LIMIT = 32 << 20
+"""Largest metadata member (manifest.json, config, json, repositories, index.json)."""
+
+_CHUNK = 1 << 20
+
+
+class StaleMemberError(ConflictError):
+    """A member's data was read after the reader had moved on to a later member."""
+
+
+class MemberType(enum.Enum):
+    """The member types a ``docker save`` archive may contain."""
+
+    FILE = "file"
+    DIR = "dir"
+    SYMLINK = "symlink"
+    HARDLINK = "hardlink"
+
+
+_TYPES = {
+    b"0": MemberType.FILE,
+    b"\x00": MemberType.FILE,
+    b"1": MemberType.HARDLINK,
+    b"2": MemberType.SYMLINK,
+    b"5": MemberType.DIR,
+}
+
+
+class ReadableStream(Protocol):
+    """Any binary stream with ``read`` (``seek``/``tell``/``seekable`` are optional)."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Read up to ``size`` bytes; an empty result means end of stream."""
+        ...
+
+
+class SeekableStream(ReadableStream, Protocol):
+    """A binary stream that can also seek (a file opened for reading)."""
+
+    def seekable(self) -> bool:
+        """Return True when seeking works."""
+        ...
+
+    def tell(self) -> int:
+        """Return the current position."""
+        ...
+
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        """Move to ``offset`` relative to ``whence``."""
+        ...
+
+
+class _Source:
+    """The input stream with a position counter, exact reads and skipping."""
+
+    def __init__(self, stream: ReadableStream) -> None:
+        self.stream = stream
+        self.pos = 0
+        self.base: int | None = None
+        self.seeker: SeekableStream | None = None
+        try:
+            if callable(getattr(stream, "seekable", None)):
+                seeker = cast("SeekableStream", stream)
+                if seeker.seekable():
+                    self.base = int(seeker.tell())
+                    self.seeker = seeker
+        except (OSError, ValueError):
+            self.base = None
+
+    def absolute(self) -> int | None:
+        return None if self.base is None else self.base + self.pos
+
+    def read_up_to(self, size: int) -> bytes:
+        chunks: list[bytes] = []
+        missing = size
+        while missing > 0:
+            try:
+                data = self.stream.read(missing)
+            except OSError as exc:
+                raise InvalidArchive(f"error reading archive: {exc}") from exc
+            if not data:
+                break
+            chunks.append(data)
+            missing -= len(data)
+        result = b"".join(chunks)
+        self.pos += len(result)
+        return result
+
+    def read_exact(self, size: int) -> bytes:
+        data = self.read_up_to(size)
+        if len(data) != size:
+            raise InvalidArchive(MSG_EOF)
+        return data
+
+    def skip(self, size: int) -> None:
+        if size <= 0:
+            return
+        if self.seeker is not None and size > 1:
+            # Seek to the last byte and read it: seeking past the end does not fail.
+            self.seeker.seek(size - 1, io.SEEK_CUR)
+            self.pos += size - 1
+            self.read_exact(1)
+            return
+        while size > 0:
+            size -= len(self.read_exact(min(size, _CHUNK)))
+
+
+class TarMember:
+    """One member of an archive, with a reader for its data.
+
+    The data must be read (or skipped) before the iterator moves on; the iterator skips
+    whatever is left, after which the data is gone (:class:`StaleMemberError`) unless
+    the stream is seekable, in which case :attr:`data_offset` and :class:`MemberSlice`
+    read it again later.
+
+    Attributes:
+        name: the normalised name (no ``./``, no trailing slash; ``.`` for the root).
+        raw_name: the name as recorded (after PAX and GNU long-name overrides).
+        type: the member type.
+        size: the number of data bytes (0 for directories and links).
+        linkname: the link target of a symlink (verbatim) or hardlink (normalised).
+        mode: the raw mode field (permission bits, possibly with file-type bits).
+        mtime: modification time in whole seconds since the epoch.
+        uid: owner user ID.
+        gid: owner group ID.
+        uname: owner user name.
+        gname: owner group name.
+        header_offset: stream position of the member's first header block, or None
+            when the stream is not seekable.
+        data_offset: stream position of the member's data, or None when the stream is
+            not seekable.
+    """
+
+    __slots__ = (
+        "_remaining",
+        "_source",
+        "data_offset",
+        "gid",
+        "gname",
+        "header_offset",
+        "linkname",
+        "mode",
+        "mtime",
+        "name",
+        "raw_name",
+        "size",
+        "type",
+        "uid",
+        "uname",
+    )
+
+    def __init__(self, header: RawHeader, kind: MemberType, name: str, linkname: str) -> None:
+        self.name = name
+        self.raw_name = header.name
+        self.type = kind
+        self.size = header.size
+        self.linkname = linkname
+        self.mode = header.mode
+        self.mtime = header.mtime
+        self.uid = header.uid
+        self.gid = header.gid
+        self.uname = header.uname
+        self.gname = header.gname
+        self.header_offset: int | None = None
+        self.data_offset: int | None = None
+        self._source: _Source | None = None
+        self._remaining = header.size
+
+    def __repr__(self) -> str:
+        return f"TarMember({self.name!r}, {self.type.value}, size={self.size})"
+
+    @property
+    def remaining(self) -> int:
+        """Data bytes not read yet."""
+        return self._remaining
+
+    def read(self, size: int = -1) -> bytes:
+        """Read up to ``size`` data bytes (all remaining ones when negative).
+
+        Raises:
+            InvalidArchive: the archive ends inside the data (``unexpected EOF``).
+            StaleMemberError: the iterator has already moved past this member.
+        """
+        if self._source is None:
+            raise StaleMemberError(
+                f"data of archive member {self.name!r} is no longer available: "
+                "the reader has moved past it"
+            )
+        count = self._remaining if size < 0 else min(size, self._remaining)
+        data = self._source.read_exact(count)
+        self._remaining -= count
+        return data
+
+    def skip(self) -> None:
+        """Discard the data not read yet."""
+        if self._source is not None and self._remaining:
+            self._source.skip(self._remaining)
+            self._remaining = 0
+
+    def _detach(self) -> None:
+        self._source = None
+
+
+class MemberSlice:
+    """A bounded reader over a member's data in a seekable archive, by offset.
+
+    Each read seeks to its own position first, so several slices of one stream may
+    be read in turns.
+
+    Args:
+        stream: the seekable archive stream.
+        offset: absolute position of the data (:attr:`TarMember.data_offset`).
+        size: number of data bytes.
+        name: member name used in error messages.
+    """
+
+    def __init__(self, stream: SeekableStream, offset: int, size: int, name: str = "") -> None:
+        self._stream = stream
+        self._offset = offset
+        self._pos = 0
+        self.size = size
+        self.name = name
+
+    @property
+    def remaining(self) -> int:
+        """Data bytes not read yet."""
+        return self.size - self._pos
+
+    def read(self, size: int = -1) -> bytes:
+        """Read up to ``size`` bytes (all remaining ones when negative).
+
+        Raises:
+            InvalidArchive: the stream ends before the slice does.
+        """
+        count = self.remaining if size < 0 else min(size, self.remaining)
+        if count == 0:
+            return b""
+        self._stream.seek(self._offset + self._pos)
+        source = _Source(self._stream)
+        data = source.read_exact(count)
+        self._pos += count
+        return data
+
+
+class _SizedReader(Protocol):
+    name: str
+    size: int
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def read_limited(member: _SizedReader, limit: int = DEFAULT_JSON_LIMIT) -> bytes:
+    """Read a whole small member (a JSON file), refusing one larger than ``limit``.
+
+    Args:
+        member: a :class:`TarMember` or :class:`MemberSlice`.
+        limit: the largest accepted size in bytes.
+
+    Returns:
+        The member's data.
+
+    Raises:
+        InvalidArchive: the member is larger than ``limit`` or truncated.
+    """
+    if member.size > limit:
+        raise InvalidArchive(
+            f"invalid archive: {member.name} is too large "
+            f"({member.size} bytes, the limit is {limit})"
+        )
+    return member.read(-1)
+
+
+def _read_special(source: _Source, header: RawHeader) -> bytes:
+    if header.size < 0:
+        raise InvalidArchive(MSG_HEADER)
+    if header.size > MAX_SPECIAL:
+        raise InvalidArchive(MSG_TOO_LONG)
+    data = source.read_exact(header.size)
+    source.skip(-header.size % BLOCK_SIZE)
+    return data
+
+
+def _member_type(header: RawHeader) -> MemberType:
+    kind = _TYPES.get(header.typeflag)
+    if kind is None:
+        code = header.typeflag[0] if header.typeflag else 0
+        raise InvalidArchive(f"unhandled tar header type {code}")
+    if header.typeflag == b"\x00" and header.name.endswith("/"):
+        return MemberType.DIR
+    return kind
+
+
+def _make_member(header: RawHeader, files: set[str]) -> TarMember:
+    kind = _member_type(header)
+    if kind in (MemberType.DIR, MemberType.SYMLINK, MemberType.HARDLINK):
+        header.size = 0
+    if header.size < 0:
+        raise InvalidArchive(MSG_HEADER)
+    name = clean_member_name(header.name)
+    if name == "." and kind is not MemberType.DIR:
+        raise InvalidArchive(f"invalid archive: member {header.name!r} is not a directory")
+    linkname = header.linkname
+    if kind is MemberType.SYMLINK and "\x00" in linkname:
+        raise UnsafeArchivePath(linkname, f"invalid symlink target {linkname!r}")
+    if kind is MemberType.HARDLINK:
+        linkname = clean_member_name(linkname)
+        if linkname not in files:
+            raise InvalidArchive(
+                f"invalid archive: hardlink {name!r} points to {linkname!r}, "
+                "which is not an earlier member"
+            )
+    if kind is not MemberType.DIR:
+        files.add(name)
+    return TarMember(header, kind, name, linkname)
+
+
+def iter_members(stream: ReadableStream) -> Iterator[TarMember]:
+    """Iterate over the members of a tar archive in one streaming pass.
+
+    USTAR, GNU and v7 headers are read, with GNU long names (``L``/``K``), PAX
+    extended headers (``path``, ``linkpath``, ``size``, ``mtime``, ids and names) and
+    base-256 numbers; PAX global headers are ignored. Every header checksum is
+    verified. Reading stops at the end-of-archive marker (or at a clean end of the
+    stream between members). Seekable streams are skipped over with ``seek``.
+
+    Names are normalised and checked by
+    :func:`~dockyard.archive.tarpath.clean_member_name`; symlink targets are recorded
+    verbatim (resolve them with :func:`resolve_in_archive`); a hardlink must point to
+    an earlier non-directory member. Device, FIFO, sparse and any other member types
+    are refused (Docker would create devices and FIFOs; an image archive never holds
+    them). Nothing is ever written to disk.
+
+    Args:
+        stream: the archive, positioned at its start; pipes are fine.
+
+    Yields:
+        One :class:`TarMember` per file, directory, symlink or hardlink.
+
+    Raises:
+        InvalidArchive: the archive is truncated (``unexpected EOF``), a header is
+            corrupt (``archive/tar: invalid tar header``), an extended header is too
+            large (``archive/tar: header field too long``), or a member type is not
+            supported (``unhandled tar header type <n>``).
+        UnsafeArchivePath: a member name or hardlink target is absolute, escapes the
+            root or contains a NUL byte.
+    """
+    source = _Source(stream)
+    records: dict[str, str] = {}
+    long_name: str | None = None
+    long_link: str | None = None
+    pending = False  # an extended header waits for its file header
+    files: set[str] = set()
+    while True:
+        header_offset = source.absolute()
+        block = source.read_up_to(BLOCK_SIZE)
+        if not block and not pending:
+            return
+        if len(block) != BLOCK_SIZE:
+            raise InvalidArchive(MSG_EOF)
+        if block == ZERO_BLOCK:
+            second = source.read_up_to(BLOCK_SIZE)
+            if not second or second == ZERO_BLOCK:
+                return
+            raise InvalidArchive(MSG_EOF if len(second) < BLOCK_SIZE else MSG_HEADER)
+        header = RawHeader(block)
+        flag = header.typeflag
+        if flag in (b"x", b"g"):
+            data = _read_special(source, header)
+            if flag == b"x":
+                records.update(parse_pax(data))
+                pending = True
+            continue
+        if flag in (b"L", b"K"):
+            value = cstring(_read_special(source, header))
+            if flag == b"L":
+                long_name = value
+            else:
+                long_link = value
+            pending = True
+            continue
+        apply_pax(header, records)
+        if long_name is not None:
+            header.name = long_name
+        if long_link is not None:
+            header.linkname = long_link
+        records, long_name, long_link, pending = {}, None, None, False
+        member = _make_member(header, files)
+        member.header_offset = header_offset
+        member.data_offset = source.absolute()
+        member._source = source
+        try:
+            yield member
+        except GeneratorExit:
+            member._detach()
+            raise
+        member.skip()
+        member._detach()
+        source.skip(-member.size % BLOCK_SIZE)
