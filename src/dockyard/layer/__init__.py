@@ -10,7 +10,14 @@ parent alive; a layer is deleted only when its last reference is released.
 from __future__ import annotations
 
 from dockyard.digest import EMPTY_TAR_DIFF_ID, ChainID, DiffID
-from dockyard.layer.model import InvalidLayer, Layer, LayerInfo, LayerMetadata, LayerProblem
+from dockyard.layer.model import (
+    InvalidLayer,
+    Layer,
+    LayerInfo,
+    LayerMetadata,
+    LayerProblem,
+    StagedLayer,
+)
 from dockyard.layer.store import MAX_LAYER_DEPTH, LayerStore, child_chain_id
 
 __all__ = [
@@ -24,5 +31,6 @@ __all__ = [
     "LayerMetadata",
     "LayerProblem",
     "LayerStore",
+    "StagedLayer",
     "child_chain_id",
 ]

@@ -6,13 +6,14 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from dockyard._atomic import TEMP_PREFIX, fsync_dir, make_dirs, remove_tree
 from dockyard.digest import ChainID, DiffID, Digest, is_valid_hex
 from dockyard.errors import InvalidDigest, StorageError
-from dockyard.layer.model import LayerProblem
+from dockyard.layer.model import LayerProblem, StagedLayer
 
 __all__ = ["FSLayerDB", "RawLayer", "new_cache_id"]
 
@@ -182,6 +183,35 @@ class FSLayerDB:
             os.chmod(directory, 0o700)
             return cache_id, directory
         raise StorageError("failed to create layer directory: no free cache id")
+
+    def adopt_payload(self, staged: StagedLayer) -> str:
+        """Return a cache ID holding the staged data: its own once, then hard links.
+
+        Raises:
+            StorageError: the data cannot be linked or copied.
+        """
+        if not staged.consumed:
+            staged.consumed = True
+            return staged.cache_id
+        cache_id, directory = self.new_payload_dir()
+        source, target = self.payload_path(staged.cache_id), self.payload_path(cache_id)
+        try:
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copyfile(source, target)
+                os.chmod(target, 0o644)
+        except OSError as exc:
+            remove_tree(directory)
+            raise StorageError(f"failed to store layer data: {exc}") from exc
+        return cache_id
+
+    def drop_adopted(self, staged: StagedLayer, cache_id: str) -> None:
+        """Undo :meth:`adopt_payload` after a failed or redundant commit."""
+        if cache_id == staged.cache_id:
+            staged.consumed = False
+        else:
+            remove_tree(self.payload_dir(cache_id))
 
     def commit_layer(self, raw: RawLayer) -> bool:
         """Write a layer's metadata as a transaction and rename it into place.

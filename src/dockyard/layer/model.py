@@ -13,12 +13,15 @@ from dockyard.errors import FormatError, LayerNotFound, LayerVerificationError
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from dockyard.compression import Compression
+
 __all__ = [
     "InvalidLayer",
     "Layer",
     "LayerInfo",
     "LayerMetadata",
     "LayerProblem",
+    "StagedLayer",
     "open_payload",
     "verify_payload",
 ]
@@ -88,6 +91,30 @@ class LayerProblem:
     name: str
     path: Path
     reason: str
+
+
+@dataclass(eq=False, slots=True)
+class StagedLayer:
+    """Layer data already in the store's data directory, not yet a layer (see ``stage``).
+
+    Attributes:
+        cache_id: the data directory it was written to.
+        payload_dir: that directory.
+        diff_id: sha256 of the uncompressed stream.
+        size: the layer size as Docker's vfs driver counts it.
+        length: byte length of the uncompressed stream.
+        compression: the compression detected on the input.
+        consumed: True once a commit turned the directory into a layer's (or it was
+            discarded); later commits of the same data hard-link it instead.
+    """
+
+    cache_id: str
+    payload_dir: Path
+    diff_id: DiffID
+    size: int
+    length: int
+    compression: Compression
+    consumed: bool = False
 
 
 @dataclass(eq=False, slots=True)

@@ -18,6 +18,7 @@ from dockyard.layer.model import (
     LayerMetadata,
     LayerProblem,
     LayerRecord,
+    StagedLayer,
     open_payload,
     verify_payload,
 )
@@ -273,15 +274,12 @@ class LayerStore:
 
         The stream may be gzip, bzip2, xz or zstd compressed (sniffed). It is read
         once, in bounded memory. Registering a chain that already exists returns a
-        new reference to the existing layer.
+        new reference to the existing layer. This is :meth:`stage` plus :meth:`commit`.
 
         Args:
             stream: the layer tar.
             parent: chain ID of the parent layer, None for a base layer.
             progress: called with the number of input bytes consumed so far.
-
-        Returns:
-            A new handle to the layer.
 
         Raises:
             LayerNotFound: the parent does not exist.
@@ -291,9 +289,54 @@ class LayerStore:
             StorageError: the store cannot be written.
         """
         with self._lock.exclusive():
+            if parent is not None:
+                self._record(parent)
+            staged = self.stage(stream, progress=progress)
+            try:
+                return self.commit(staged, parent)
+            finally:
+                self.discard(staged)
+
+    def stage(
+        self, stream: IO[bytes] | Any, *, progress: Callable[[int], None] | None = None
+    ) -> StagedLayer:
+        """Stream a layer into the store's data directory without making it a layer yet.
+
+        The DiffID is known afterwards, so a caller that learns the parent chain later
+        (a streaming archive load) can :meth:`commit` it then. Hold ``lock.exclusive()``
+        from staging to commit or :meth:`discard`: another process that opens the store
+        in between may otherwise collect the staged data as a leftover.
+
+        Raises:
+            InvalidLayer: the stream is not a valid tar or repeats a path.
+            CompressionError: the compressed data is corrupt or truncated.
+            StorageError: the data cannot be written.
+        """
+        with self._lock.exclusive():
+            cache_id, payload_dir = self._db.new_payload_dir()
+            try:
+                result = ingest(stream, self._db.payload_path(cache_id), progress)
+            except BaseException:
+                remove_tree(payload_dir)
+                raise
+            r = result
+            return StagedLayer(cache_id, payload_dir, r.diff_id, r.size, r.length, r.compression)
+
+    def commit(self, staged: StagedLayer, parent: ChainID | None = None) -> Layer:
+        """Make a staged layer the layer ``parent`` + its DiffID; return a handle to it.
+
+        A chain that already exists gets a new reference instead. One staged layer can
+        be committed on several parents (its data is hard-linked, not copied).
+
+        Raises:
+            LayerNotFound: the parent does not exist.
+            MaxDepthExceeded: the parent already has the maximum depth (125).
+            StorageError: the store cannot be written.
+        """
+        with self._lock.exclusive():
             parent_record = self._retain_parent(parent)
             try:
-                return self._register(stream, parent_record, progress)
+                return self._commit(staged, parent_record)
             except BaseException:
                 if parent_record is not None:
                     # Give back the temporary reference without deleting anything: the
@@ -301,6 +344,12 @@ class LayerStore:
                     with self._mutex:
                         parent_record.ref_count -= 1
                 raise
+
+    def discard(self, staged: StagedLayer) -> None:
+        """Remove a staged layer's data unless a commit made it a layer's."""
+        if not staged.consumed:
+            staged.consumed = True
+            remove_tree(staged.payload_dir)
 
     def _retain_parent(self, parent: ChainID | None) -> LayerRecord | None:
         if parent is None:
@@ -312,31 +361,26 @@ class LayerStore:
             record.ref_count += 1
             return record
 
-    def _register(
-        self,
-        stream: IO[bytes] | Any,
-        parent: LayerRecord | None,
-        progress: Callable[[int], None] | None,
-    ) -> Layer:
-        cache_id, payload_dir = self._db.new_payload_dir()
+    def _commit(self, staged: StagedLayer, parent: LayerRecord | None) -> Layer:
+        parent_chain = None if parent is None else parent.chain_id
+        chain = child_chain_id(parent_chain, staged.diff_id)
+        with self._mutex:
+            existing = chain in self._layers
+        if existing:
+            return self._existing(chain, parent)
+        cache_id = self._db.adopt_payload(staged)
+        raw = RawLayer(chain, staged.diff_id, staged.size, cache_id, parent_chain)
         try:
-            result = ingest(stream, self._db.payload_path(cache_id), progress)
-            parent_chain = None if parent is None else parent.chain_id
-            chain = child_chain_id(parent_chain, result.diff_id)
-            raw = RawLayer(chain, result.diff_id, result.size, cache_id, parent_chain)
-            with self._mutex:
-                existing = self._layers.get(chain)
-            committed = existing is None and self._db.commit_layer(raw)
+            committed = self._db.commit_layer(raw)
         except BaseException:
-            remove_tree(payload_dir)
+            self._db.drop_adopted(staged, cache_id)
             raise
         if not committed:
-            remove_tree(payload_dir)
+            self._db.drop_adopted(staged, cache_id)
             return self._existing(chain, parent)
         with self._mutex:
-            record = LayerRecord(
-                chain, raw.diff_id, parent, raw.diff_size, cache_id, self._db.payload_path(cache_id)
-            )
+            payload = self._db.payload_path(cache_id)
+            record = LayerRecord(chain, raw.diff_id, parent, raw.diff_size, cache_id, payload)
             self._layers[chain] = record
             handle = self._new_handle(record)
         self._lock.mark_changed()

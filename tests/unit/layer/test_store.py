@@ -293,3 +293,42 @@ def test_register_of_a_chain_written_by_an_unseen_writer(dirs: tuple[Path, Path]
     assert again.cache_id == original.cache_id
     assert len(os.listdir(dirs[1])) == 1
     assert mine.map()[again.chain_id].ref_count == 1
+
+
+def test_stage_then_commit_on_two_parents(tmp_path: Path) -> None:
+    import io
+
+    from tests.unit.layer.tarutil import make_tar
+
+    store = LayerStore(tmp_path / "layerdb", tmp_path / "data")
+    base1 = store.register(io.BytesIO(make_tar([("a", b"1")])))
+    base2 = store.register(io.BytesIO(make_tar([("b", b"2")])))
+    staged = store.stage(io.BytesIO(make_tar([("top", b"x" * 100)])))
+    assert staged.size == 100
+    assert not staged.consumed
+    top1 = store.commit(staged, base1.chain_id)
+    top2 = store.commit(staged, base2.chain_id)
+    again = store.commit(staged, base1.chain_id)
+    assert again.chain_id == top1.chain_id
+    assert top1.chain_id != top2.chain_id
+    assert top1.cache_id != top2.cache_id
+    store.discard(staged)
+    for layer in (top1, top2):
+        with layer.open() as stream:
+            assert stream.read() == make_tar([("top", b"x" * 100)])
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == sorted(
+        {base1.cache_id, base2.cache_id, top1.cache_id, top2.cache_id}
+    )
+
+
+def test_discard_removes_staged_data(tmp_path: Path) -> None:
+    import io
+
+    from tests.unit.layer.tarutil import make_tar
+
+    store = LayerStore(tmp_path / "layerdb", tmp_path / "data")
+    staged = store.stage(io.BytesIO(make_tar([("a", b"1")])))
+    assert staged.payload_dir.is_dir()
+    store.discard(staged)
+    assert not staged.payload_dir.exists()
+    assert len(store) == 0
