@@ -1,0 +1,108 @@
+"""Archives without ``manifest.json``: ``repositories`` plus ``<v1 id>/{json,layer.tar}``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dockyard.archive.plan import PlannedImage, _field, _parse_image
+from dockyard.digest import DiffID, ImageID, is_valid_hex
+from dockyard.errors import InvalidArchive, UnsupportedOS
+from dockyard.gojson import JSONError, unmarshal
+from dockyard.image import History, RootFS, check_os
+from dockyard.image.v1 import history_from_config, make_config_from_v1_config
+from dockyard.reference import Reference, parse_normalized_named
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from dockyard.archive.contents import ArchiveContents
+
+__all__ = ["plan_legacy"]
+
+_MAX_DEPTH = 1000
+
+
+def plan_legacy(
+    contents: ArchiveContents, diff_id_of: Callable[[str], DiffID]
+) -> tuple[list[PlannedImage], list[tuple[ImageID, ImageID]]]:
+    """Plan a legacy archive: one image per v1 layer, parents first, tags from ``repositories``.
+
+    Args:
+        contents: the scanned archive.
+        diff_id_of: stages the layer member at a path and returns its DiffID.
+
+    Returns:
+        The images (parents before children) and the (child, parent) links.
+
+    Raises:
+        InvalidArchive: ``repositories`` or a ``json`` file is missing or malformed, or a
+            tag names a layer that is not in the archive (``invalid target ID: <id>``).
+    """
+    by_v1: dict[str, PlannedImage] = {}
+    links: list[tuple[ImageID, ImageID]] = []
+    names = [*contents.directories, *(n for n in [*contents.members, *contents.links] if "/" in n)]
+    top_dirs = sorted({n.split("/", 1)[0] for n in names if n != "."})
+
+    def load(v1_id: str, depth: int) -> PlannedImage:
+        if v1_id in by_v1:
+            return by_v1[v1_id]
+        if depth > _MAX_DEPTH:
+            raise InvalidArchive("legacy archive: parent chain is too long or loops")
+        raw = contents.read_json(f"{v1_id}/json")
+        meta = _decode(raw, f"{v1_id}/json")
+        os_name = _field(meta, "os")
+        try:
+            check_os(os_name if isinstance(os_name, str) and os_name else "linux")
+        except UnsupportedOS:
+            raise UnsupportedOS(str(os_name), f"cannot load {os_name} image on linux") from None
+        parent_v1 = _field(meta, "parent")
+        rootfs, history, layers = RootFS(), list[History](), list[str]()
+        parent: PlannedImage | None = None
+        if isinstance(parent_v1, str) and parent_v1:
+            parent = load(parent_v1, depth + 1)
+            rootfs = parent.image.rootfs.clone() if parent.image.rootfs else RootFS()
+            history = list(parent.image.history or [])
+            layers = list(parent.layers)
+        layer_path = f"{v1_id}/layer.tar"
+        rootfs.append(diff_id_of(layer_path))
+        history.append(history_from_config(raw))
+        config = make_config_from_v1_config(raw, rootfs, history)
+        planned = PlannedImage(config, _parse_image(config, layer_path), [*layers, layer_path])
+        if parent is not None:
+            planned.parent = parent.id
+            links.append((planned.id, parent.id))
+        by_v1[v1_id] = planned
+        return planned
+
+    for v1_id in top_dirs:
+        load(v1_id, 0)
+    if not contents.has("repositories"):
+        raise InvalidArchive("open repositories: no such file or directory")
+    repos = _decode(contents.read_json("repositories"), "repositories")
+    for name, tags in repos.items():
+        if not isinstance(tags, dict):
+            raise InvalidArchive("repositories: tags must be an object")
+        for tag, v1_id in tags.items():
+            if not isinstance(v1_id, str) or v1_id not in by_v1 or not is_valid_hex(v1_id):
+                raise InvalidArchive(f"invalid target ID: {v1_id}")
+            ref = _tagged(name, tag)
+            if ref not in by_v1[v1_id].tags:
+                by_v1[v1_id].tags.append(ref)
+    return list(by_v1.values()), links
+
+
+def _tagged(name: str, tag: Any) -> Reference:
+    named = parse_normalized_named(name)
+    if not isinstance(tag, str):
+        raise InvalidArchive(f"repositories: invalid tag for {name}")
+    return parse_normalized_named(f"{named.name()}:{tag}")
+
+
+def _decode(raw: bytes, where: str) -> dict[str, Any]:
+    try:
+        value = unmarshal(raw)
+    except JSONError as exc:
+        raise InvalidArchive(f"{where}: {exc}") from exc
+    if not isinstance(value, dict):
+        raise InvalidArchive(f"{where}: not a JSON object")
+    return value
