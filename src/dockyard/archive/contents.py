@@ -33,7 +33,7 @@ __all__ = ["SMALL_MEMBER", "ArchiveContents", "MemberData", "scan_archive"]
 #: Members up to this size are kept in memory when the archive cannot be re-read.
 SMALL_MEMBER = 1 << 20
 #: Limit on the small members kept in memory in all (a crafted archive cannot exhaust memory).
-MEMORY_BUDGET = 256 << 20
+MEMORY_BUDGET = 64 << 20
 #: Limit on one JSON member (manifest, config, index, repositories).
 JSON_LIMIT = 32 << 20
 
