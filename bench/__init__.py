@@ -1,0 +1,1 @@
+"""Benchmarks of dockyard against Docker, skopeo and the disk's limit (``python -m bench``)."""
