@@ -27,6 +27,7 @@ from dockyard.layer import LayerStore
 from dockyard.reference import ReferenceStore
 
 if TYPE_CHECKING:
+    from dockyard.api import ImageCollection
     from dockyard.image.store import RestoreProblem
 
 __all__ = ["DRIVER", "Client", "StoreProblems", "open"]
@@ -71,6 +72,13 @@ class Client:
         self.lock.set_refresh(self._reload)
         self.cleaned = self._cleanup()
         self.problems = self._problems()
+
+    @property
+    def images(self) -> ImageCollection:
+        """The docker-py-shaped image API: ``client.images.load/get/list/remove/prune``."""
+        from dockyard.api import ImageCollection
+
+        return ImageCollection(self)
 
     @property
     def tmp_dir(self) -> Path:

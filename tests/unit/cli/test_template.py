@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 
 from dockyard.cli.template import Template, TemplateError, format_rows, go_json, go_sprint, render
-from dockyard.cli.units import human_size
 from dockyard.errors import InvalidArgumentError
+from dockyard.units import human_size
 
 from .oracle_data import VERSIONS, load, load_files
 

@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from dockyard.cli.units import (
+from dockyard.errors import InvalidArgumentError
+from dockyard.units import (
     bytes_size,
     format_created_at,
     format_rfc3339,
@@ -16,7 +17,6 @@ from dockyard.cli.units import (
     parse_timestamp,
     time_ago,
 )
-from dockyard.errors import InvalidArgumentError
 
 from .oracle_data import VERSIONS, load, load_files
 

@@ -1,0 +1,1 @@
+"""High-level operations on a store (the "porcelain" over the stores of a client)."""
