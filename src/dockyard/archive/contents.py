@@ -83,9 +83,10 @@ class ArchiveContents:
             InvalidArchive: the member is missing, too large or unreadable.
             UnsafeArchivePath: ``path`` leads outside the archive.
         """
-        member = self.resolve(path)
+        resolved = resolve_in_archive(path, self.links)
+        member = self.members.get(resolved)
         if member is None:
-            raise InvalidArchive(f"open {path}: no such file or directory")
+            raise InvalidArchive(f"open {_display(path, resolved)}: no such file or directory")
         if member.size > JSON_LIMIT:
             raise InvalidArchive(
                 f"{path}: {member.size} bytes is larger than the {JSON_LIMIT} bytes allowed"
@@ -108,6 +109,11 @@ class ArchiveContents:
             piece = MemberSlice(self.stream, member.offset, member.size, member.name)
             return cast("IO[bytes]", _SliceIO(piece))
         raise InvalidArchive(f"{member.name}: data is not available")
+
+
+def _display(path: str, resolved: str) -> str:
+    """The path to name in a "no such file" message: where the symlinks led, as Docker does."""
+    return path if resolved == path.lstrip("/") else f"/{resolved}"
 
 
 class _SliceIO(io.RawIOBase):

@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 from dockyard.archive.contents import ArchiveContents, MemberData, is_seekable, scan_archive
 from dockyard.archive.legacy import plan_legacy
 from dockyard.archive.plan import PlannedImage, plan_manifest, plan_oci, validate_parents
+from dockyard.archive.tarpath import resolve_in_archive
 from dockyard.compression import Compression, detect, open_decompressed
 from dockyard.errors import (
     ConflictError,
@@ -166,7 +167,9 @@ class _Loader:
     def _member(self, path: str) -> MemberData:
         member = self.contents.resolve(path)
         if member is None:
-            raise InvalidArchive(f"open {path}: no such file or directory")
+            resolved = resolve_in_archive(path, self.contents.links)
+            shown = path if resolved == path.lstrip("/") else f"/{resolved}"
+            raise InvalidArchive(f"open {shown}: no such file or directory")
         return member
 
     def _staged(self, path: str, diff_hint: DiffID | None = None) -> StagedLayer:

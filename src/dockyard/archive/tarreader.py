@@ -136,8 +136,12 @@ class _Source:
         if size <= 0:
             return
         if self.seeker is not None and size > 1:
-            # Seek to the last byte and read it: seeking past the end does not fail.
-            self.seeker.seek(size - 1, io.SEEK_CUR)
+            # Seek to the last byte and read it: seeking past the end does not fail,
+            # but an offset the file system cannot represent does.
+            try:
+                self.seeker.seek(size - 1, io.SEEK_CUR)
+            except (OSError, OverflowError, ValueError):
+                raise InvalidArchive(MSG_EOF) from None
             self.pos += size - 1
             self.read_exact(1)
             return
