@@ -1,26 +1,85 @@
-"""The ``dockyard`` command line (a thin layer over the library)."""
+"""The ``dockyard`` command line: Docker's image commands on a daemon-less store.
+
+A thin layer over the library: each command parses its flags, calls the library and
+prints the result the way Docker prints it. Errors become one ``Error: …`` line on stderr
+and an exit code from :mod:`dockyard.cli.exitcodes`; ``--debug`` adds the traceback.
+"""
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import TYPE_CHECKING
+import traceback
+from typing import TYPE_CHECKING, Any
 
-from dockyard import __version__
+from dockyard.cli.context import Context
+from dockyard.cli.exitcodes import EXIT_UNEXPECTED, EXIT_USAGE, exit_code
+from dockyard.cli.parser import build_parser
+from dockyard.errors import DockyardError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 __all__ = ["main", "run"]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line with ``argv`` and return the exit code."""
-    parser = argparse.ArgumentParser(prog="dockyard", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"dockyard {__version__}")
-    parser.parse_args(argv)
-    parser.print_help()
-    return 0
+class _UsageError(Exception):
+    pass
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    stdin: Any = None,
+    stdout: Any = None,
+    stderr: Any = None,
+) -> int:
+    """Run the command line with ``argv`` and return the exit code.
+
+    Args:
+        argv: the arguments (default: ``sys.argv[1:]``).
+        env: the environment (default: ``os.environ``).
+        stdin: binary input stream (default: ``sys.stdin.buffer``).
+        stdout: text output stream (default: ``sys.stdout``).
+        stderr: text error stream (default: ``sys.stderr``).
+    """
+    ctx = Context(stdin=stdin, stdout=stdout, stderr=stderr)
+    if env is not None:
+        ctx.env = env
+    parser = build_parser(ctx)
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        return 0 if code == 0 else EXIT_USAGE
+    ctx.debug = args.debug
+    if args.root:
+        from pathlib import Path
+
+        ctx.root = Path(args.root)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(ctx.stdout)
+        return 0
+    try:
+        return int(handler(ctx, args))
+    except DockyardError as exc:
+        if ctx.debug:
+            traceback.print_exc(file=ctx.stderr)
+        ctx.err(f"Error: {exc}")
+        return exit_code(exc)
+    except KeyboardInterrupt:
+        ctx.err("Error: interrupted")
+        return 130
+    except BrokenPipeError:
+        return 141
+    except Exception as exc:  # a bug: say so, briefly unless --debug
+        if ctx.debug:
+            traceback.print_exc(file=ctx.stderr)
+        else:
+            ctx.err(f"Error: unexpected {type(exc).__name__}: {exc} (run with --debug for "
+                    "details)")
+        return EXIT_UNEXPECTED
 
 
 def run() -> None:

@@ -1,0 +1,198 @@
+"""``images``, ``inspect`` and ``history``: what is in the store, printed as Docker prints it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from dockyard.cli import cmd_manage
+from dockyard.cli.table import HISTORY_HEADERS, IMAGE_HEADERS, ellipsis, truncate_id
+from dockyard.cli.template import format_rows
+from dockyard.errors import DockyardError, InvalidArgumentError
+from dockyard.units import format_created_at, format_rfc3339, human_size, time_ago
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from dockyard.cli.context import Context
+    from dockyard.service.history import HistoryRow
+    from dockyard.service.images import ImageRow
+
+__all__ = ["REGISTRARS", "parse_filters"]
+
+IMAGES_TABLE = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+IMAGES_DIGESTS = (
+    "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+)
+HISTORY_TABLE = "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
+_HISTORY_WIDTH = 45
+
+
+def parse_filters(values: Sequence[str] | None) -> dict[str, list[str]]:
+    """``-f key=value`` flags as the filter mapping the library takes."""
+    filters: dict[str, list[str]] = {}
+    for value in values or []:
+        key, sep, rest = value.partition("=")
+        if not sep:
+            raise InvalidArgumentError(f"bad format of filter (expected name=value): {value}")
+        filters.setdefault(key.strip().lower(), []).append(rest)
+    return filters
+
+
+# -- images --------------------------------------------------------------------------------
+
+
+def add_images(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``images`` (and ``image ls``)."""
+    p = sub.add_parser("images", help="List images")
+    p.add_argument("reference", nargs="?", help="Only images of this repository[:tag]")
+    p.add_argument("-a", "--all", action="store_true",
+                   help="Show all images (default hides intermediate images)")
+    p.add_argument("--digests", action="store_true", help="Show digests")
+    p.add_argument("-f", "--filter", action="append", metavar="FILTER",
+                   help="Filter output: dangling=, label=, before=, since=, reference=, until=")
+    p.add_argument("--format", help="table, json, or a {{.Field}} template")
+    p.add_argument("--no-trunc", action="store_true", help="Don't truncate output")
+    p.add_argument("-q", "--quiet", action="store_true", help="Only show image IDs")
+    p.set_defaults(handler=cmd_images)
+
+
+def cmd_images(ctx: Context, args: argparse.Namespace) -> int:
+    """List images."""
+    from dockyard.service.images import image_rows, list_images
+
+    filters = parse_filters(args.filter)
+    if args.reference:
+        filters.setdefault("reference", []).append(args.reference)
+    summaries = list_images(ctx.client, all=args.all, filters=filters or None)
+    rows = image_rows(summaries, digests=args.digests)
+    if args.quiet:
+        fmt = "{{.ID}}"
+    elif args.format:
+        fmt = "table " + IMAGES_TABLE[6:] if args.format == "table" else args.format
+    else:
+        fmt = IMAGES_DIGESTS if args.digests else IMAGES_TABLE
+    now = time.time()
+    data = [_image_fields(row, now, trunc=not args.no_trunc) for row in rows]
+    ctx.stdout.write(format_rows(fmt, data, titles=IMAGE_HEADERS,
+                                 type_name="*formatter.ImageContext"))
+    return 0
+
+
+def _image_fields(row: ImageRow, now: float, *, trunc: bool) -> dict[str, Any]:
+    return {
+        "Containers": "N/A" if row.containers < 0 else str(row.containers),
+        "CreatedAt": format_created_at(row.created, tz=None),
+        "CreatedSince": time_ago(row.created, now),
+        "Digest": row.digest,
+        "ID": truncate_id(row.id) if trunc else row.id,
+        "Repository": row.repository,
+        "SharedSize": "N/A",
+        "Size": human_size(row.size, 3),
+        "Tag": row.tag,
+        "UniqueSize": "N/A",
+        "VirtualSize": human_size(row.size),
+    }
+
+
+# -- inspect -------------------------------------------------------------------------------
+
+
+def add_inspect(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``inspect``."""
+    p = sub.add_parser("inspect", help="Display detailed information on one or more images")
+    p.add_argument("-f", "--format", help="Format the output using a {{.Field}} template")
+    p.add_argument("--api", choices=["1.50", "1.41"], default="1.50",
+                   help="Inspect shape: 1.50 (Docker 28, default) or 1.41 (Docker 20.10)")
+    p.add_argument("names", nargs="+", metavar="IMAGE")
+    p.set_defaults(handler=cmd_inspect)
+
+
+def cmd_inspect(ctx: Context, args: argparse.Namespace) -> int:
+    """Print Docker's inspect JSON array (or a template per image)."""
+    from dockyard.service.inspect import inspect_image
+
+    found: list[dict[str, Any]] = []
+    errors: list[str] = []
+    for name in args.names:
+        try:
+            found.append(inspect_image(ctx.client, name, compat=f"v{args.api}"))
+        except DockyardError as exc:
+            errors.append(f"Error: {exc}")
+    if args.format:
+        if found:
+            ctx.stdout.write(format_rows(args.format, found))
+    else:
+        ctx.out(go_indent_json(found))
+    for line in errors:
+        ctx.err(line)
+    return 1 if errors else 0
+
+
+def go_indent_json(value: Any) -> str:
+    """JSON as Go's ``json.MarshalIndent(v, "", "    ")`` writes it (HTML-safe escapes)."""
+    text = json.dumps(value, indent=4, ensure_ascii=False, separators=(",", ": "))
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escape)
+    return text
+
+
+# -- history -------------------------------------------------------------------------------
+
+
+def add_history(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``history``."""
+    p = sub.add_parser("history", help="Show the history of an image")
+    p.add_argument("-H", "--human", default="true", nargs="?", const="true",
+                   type=_bool_flag, help="Print sizes and dates in human readable format "
+                   "(default true; --human=false for raw values)")
+    p.add_argument("--format", help="table, json, or a {{.Field}} template")
+    p.add_argument("--no-trunc", action="store_true", help="Don't truncate output")
+    p.add_argument("-q", "--quiet", action="store_true", help="Only show image IDs")
+    p.add_argument("name", metavar="IMAGE")
+    p.set_defaults(handler=cmd_history)
+
+
+def _bool_flag(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "t", "true", "yes"):
+        return True
+    if value in ("0", "f", "false", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"invalid boolean value: {text!r}")
+
+
+def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
+    """Print an image's history, newest first."""
+    from dockyard.service.history import history
+
+    rows = history(ctx.client, args.name)
+    fmt = "{{.ID}}" if args.quiet else args.format or HISTORY_TABLE
+    if fmt == "table":
+        fmt = HISTORY_TABLE
+    now = time.time()
+    data = [_history_fields(r, now, human=args.human, trunc=not args.no_trunc) for r in rows]
+    ctx.stdout.write(format_rows(fmt, data, titles=HISTORY_HEADERS,
+                                 type_name="*formatter.historyContext"))
+    return 0
+
+
+def _history_fields(row: HistoryRow, now: float, *, human: bool, trunc: bool) -> dict[str, Any]:
+    created_by = row.created_by.replace("\t", " ")
+    if trunc:
+        created_by = ellipsis(created_by, _HISTORY_WIDTH)
+    return {
+        "Comment": row.comment,
+        "CreatedAt": format_rfc3339(row.created, tz=None),
+        "CreatedBy": created_by,
+        "CreatedSince": time_ago(row.created, now) if human
+        else format_rfc3339(row.created, tz=None),
+        "ID": truncate_id(row.id) if trunc else row.id,
+        "Size": human_size(row.size, 3) if human else str(row.size),
+    }
+
+
+REGISTRARS = [add_images, add_inspect, add_history, *cmd_manage.REGISTRARS]

@@ -1,0 +1,227 @@
+"""``tag``, ``rmi``, ``image prune``, ``system df``, ``import``, ``export`` and ``check``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from dockyard.cli.progress import progress_for
+from dockyard.cli.table import render_table
+from dockyard.errors import DockyardError, InvalidArgumentError
+from dockyard.units import human_size
+
+if TYPE_CHECKING:
+    from dockyard.cli.context import Context
+
+__all__ = ["REGISTRARS"]
+
+Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def add_tag(sub: Sub) -> None:
+    """Register ``tag``."""
+    p = sub.add_parser("tag", help="Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE")
+    p.add_argument("source", metavar="SOURCE_IMAGE[:TAG]")
+    p.add_argument("target", metavar="TARGET_IMAGE[:TAG]")
+    p.set_defaults(handler=cmd_tag)
+
+
+def cmd_tag(ctx: Context, args: argparse.Namespace) -> int:
+    """Tag an image (an existing tag moves, as in Docker)."""
+    from dockyard.service.tags import tag_image
+
+    tag_image(ctx.client, args.source, args.target)
+    return 0
+
+
+def add_rmi(sub: Sub) -> None:
+    """Register ``rmi`` (and ``image rm``)."""
+    p = sub.add_parser("rmi", help="Remove one or more images")
+    p.add_argument("-f", "--force", action="store_true", help="Force removal of the image")
+    p.add_argument("--no-prune", action="store_true", help="Do not delete untagged parents")
+    p.add_argument("names", nargs="+", metavar="IMAGE")
+    p.set_defaults(handler=cmd_rmi)
+
+
+def cmd_rmi(ctx: Context, args: argparse.Namespace) -> int:
+    """Remove images, printing Docker's ``Untagged:`` / ``Deleted:`` lines."""
+    from dockyard.service.tags import remove_image
+
+    failed = False
+    for name in args.names:
+        try:
+            events = remove_image(ctx.client, name, force=args.force, prune=not args.no_prune)
+        except DockyardError as exc:
+            ctx.err(f"Error: {exc}")
+            failed = True
+            continue
+        for event in events:
+            ctx.out(str(event))
+    return 1 if failed else 0
+
+
+def add_prune(sub: Sub) -> None:
+    """Register ``prune`` (``image prune``)."""
+    p = sub.add_parser("prune", help="Remove unused images")
+    p.add_argument("-a", "--all", action="store_true",
+                   help="Remove all images without tags, not just dangling ones")
+    p.add_argument("--filter", action="append", metavar="FILTER",
+                   help="Provide filter values (until=<timestamp>, label=<key>[=<value>])")
+    p.add_argument("-f", "--force", action="store_true", help="Do not prompt for confirmation")
+    p.set_defaults(handler=cmd_prune)
+
+
+add_prune.image_only = True  # type: ignore[attr-defined]
+
+
+def cmd_prune(ctx: Context, args: argparse.Namespace) -> int:
+    """Prune images after Docker's confirmation prompt (skipped with -f)."""
+    from dockyard.cli.cmd_images import parse_filters
+    from dockyard.service.prune import prune_images
+
+    warning = (
+        "WARNING! This will remove all images without at least one container associated "
+        "to them." if args.all else "WARNING! This will remove all dangling images."
+    )
+    if not args.force:
+        ctx.stdout.write(f"{warning}\nAre you sure you want to continue? [y/N] ")
+        ctx.stdout.flush()
+        answer = ctx.stdin.readline().decode("utf-8", "replace").strip().lower()
+        if answer not in ("y", "yes"):
+            return 0
+    report = prune_images(ctx.client, all=args.all, filters=parse_filters(args.filter) or None)
+    if report.deleted:
+        ctx.out("Deleted Images:")
+        for event in report.deleted:
+            text = str(event)
+            ctx.out(text[0].lower() + text[1:])
+        ctx.out()
+    ctx.out(f"Total reclaimed space: {human_size(report.space_reclaimed)}")
+    return 0
+
+
+def add_df(sub: Sub) -> None:
+    """Register ``system df``."""
+    p = sub.add_parser("df", help="Show disk usage")
+    p.add_argument("-v", "--verbose", action="store_true", help="Show detailed information")
+    p.set_defaults(handler=cmd_df)
+
+
+add_df.system = True  # type: ignore[attr-defined]
+
+
+def cmd_df(ctx: Context, args: argparse.Namespace) -> int:
+    """Docker's ``system df`` table (dockyard has images only)."""
+    from dockyard.service.prune import disk_usage
+
+    usage = disk_usage(ctx.client)
+    pct = f" ({100 * usage.reclaimable // usage.size}%)" if usage.size else ""
+    rows: list[list[Any]] = [
+        ["Images", usage.total_count, usage.active, human_size(usage.size),
+         f"{human_size(usage.reclaimable)}{pct}"],
+        ["Containers", 0, 0, "0B", "0B"],
+        ["Local Volumes", 0, 0, "0B", "0B"],
+        ["Build Cache", 0, 0, "0B", "0B"],
+    ]
+    ctx.stdout.write(render_table(["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"], rows))
+    if args.verbose:
+        ctx.out()
+        ctx.out("Images space usage:")
+        ctx.out()
+        detail = [[s.repo_tags[0].rsplit(":", 1)[0] if s.repo_tags else "<none>",
+                   s.repo_tags[0].rsplit(":", 1)[1] if s.repo_tags else "<none>",
+                   s.id.hex[:12], human_size(s.size, 3), human_size(max(s.shared_size, 0), 3),
+                   human_size(s.size - max(s.shared_size, 0), 3), 0] for s in usage.images]
+        ctx.stdout.write(render_table(["REPOSITORY", "TAG", "IMAGE ID", "SIZE", "SHARED SIZE",
+                                       "UNIQUE SIZE", "CONTAINERS"], detail))
+    return 0
+
+
+def add_import(sub: Sub) -> None:
+    """Register ``import``."""
+    p = sub.add_parser("import", help="Import the contents from a tarball to create an image")
+    p.add_argument("-c", "--change", action="append", default=[], metavar="INSTRUCTION",
+                   help="Apply a Dockerfile instruction to the created image")
+    p.add_argument("-m", "--message", default="", help="Set a commit message")
+    p.add_argument("--platform", help="Set platform (os[/arch[/variant]])")
+    p.add_argument("-q", "--quiet", action="store_true", help="Suppress progress output")
+    p.add_argument("file", metavar="FILE|-")
+    p.add_argument("reference", nargs="?", metavar="REPOSITORY[:TAG]")
+    p.set_defaults(handler=cmd_import)
+
+
+def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    """Import a root filesystem tarball; print the new image ID."""
+    from dockyard.service.imports import import_image
+
+    source: Any = ctx.stdin if args.file == "-" else Path(args.file)
+    with progress_for(ctx, quiet=args.quiet) as progress:
+        image_id = import_image(ctx.client, source, args.reference, changes=args.change,
+                                message=args.message, platform=args.platform,
+                                progress=progress)
+    ctx.out(str(image_id))
+    return 0
+
+
+def add_export(sub: Sub) -> None:
+    """Register ``export``."""
+    p = sub.add_parser("export", help="Flatten an image into one root filesystem tar or "
+                       "directory (whiteouts applied)")
+    p.add_argument("-o", "--output", metavar="PATH", help="Write to a file instead of STDOUT")
+    p.add_argument("--unpack", action="store_true",
+                   help="Unpack into the directory given by -o (must not exist)")
+    p.add_argument("-q", "--quiet", action="store_true", help="Suppress progress output")
+    p.add_argument("name", metavar="IMAGE")
+    p.set_defaults(handler=cmd_export)
+
+
+def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
+    """Export an image's flattened root filesystem."""
+    from dockyard.service.export import export_image
+
+    output: Any
+    if args.output is not None:
+        output = Path(args.output)
+    elif args.unpack:
+        raise InvalidArgumentError("--unpack needs -o DIRECTORY")
+    elif ctx.is_terminal(ctx.stdout):
+        raise InvalidArgumentError(
+            "cowardly refusing to save to a terminal. Use the -o flag or redirect"
+        )
+    else:
+        output = ctx.stdout_binary()
+    with progress_for(ctx, quiet=args.quiet) as progress:
+        result = export_image(ctx.client, args.name, output, as_directory=args.unpack,
+                              progress=progress)
+    for warning in result.warnings:
+        ctx.err(f"warning: {warning}")
+    return 0
+
+
+def add_check(sub: Sub) -> None:
+    """Register ``check``."""
+    p = sub.add_parser("check", help="Verify every config, layer and tag of the store")
+    p.add_argument("--repair", action="store_true",
+                   help="Remove what is broken or orphaned (after reporting it)")
+    p.set_defaults(handler=cmd_check)
+
+
+add_check.top_only = True  # type: ignore[attr-defined]
+
+
+def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
+    """Report problems (exit 1 when any remain); with --repair, fix them."""
+    from dockyard.service.check import check_store
+
+    report = check_store(ctx.client, repair=args.repair)
+    for problem in report.problems:
+        ctx.out(str(problem))
+    for action in report.actions:
+        ctx.out(f"repaired: {action}")
+    state = "ok" if report.clean else f"{len(report.problems)} problem(s)"
+    ctx.out(f"checked {report.images} images, {report.layers} layers: {state}")
+    return 0 if report.clean or args.repair else 1
+
+
+REGISTRARS = [add_tag, add_rmi, add_prune, add_df, add_import, add_export, add_check]

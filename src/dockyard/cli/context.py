@@ -1,0 +1,78 @@
+"""What a command runs with: the streams, the environment and the store."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from dockyard.client import Client
+
+__all__ = ["Context", "default_root"]
+
+
+def default_root(env: Mapping[str, str]) -> Path:
+    """The default store: ``$DOCKYARD_ROOT``, else the user's data directory (XDG)."""
+    if env.get("DOCKYARD_ROOT"):
+        return Path(env["DOCKYARD_ROOT"])
+    data_home = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME") or Path.home()) / ".local"
+                                                 / "share")
+    return Path(data_home) / "dockyard"
+
+
+@dataclass
+class Context:
+    """The streams and environment of one CLI invocation (tests pass their own)."""
+
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    stdin: IO[bytes] | Any = None
+    stdout: IO[str] | Any = None
+    stderr: IO[str] | Any = None
+    root: Path | None = None
+    debug: bool = False
+    _client: Client | None = None
+
+    def __post_init__(self) -> None:
+        if self.stdin is None:
+            self.stdin = sys.stdin.buffer
+        if self.stdout is None:
+            self.stdout = sys.stdout
+        if self.stderr is None:
+            self.stderr = sys.stderr
+
+    @property
+    def client(self) -> Client:
+        """The store, opened on first use."""
+        if self._client is None:
+            import dockyard
+
+            self._client = dockyard.open(self.root or default_root(self.env))
+        return self._client
+
+    def out(self, text: str = "") -> None:
+        """Write a line to stdout."""
+        self.stdout.write(text + "\n")
+
+    def err(self, text: str) -> None:
+        """Write a line to stderr."""
+        self.stderr.write(text + "\n")
+
+    def stdout_binary(self) -> IO[bytes]:
+        """The binary stream under stdout (for archives written to a pipe)."""
+        buffer = getattr(self.stdout, "buffer", None)
+        if buffer is None:
+            raise RuntimeError("stdout has no binary buffer")
+        self.stdout.flush()
+        return buffer  # type: ignore[no-any-return]
+
+    def is_terminal(self, stream: Any) -> bool:
+        """True when ``stream`` is an interactive terminal."""
+        try:
+            return bool(stream.isatty())
+        except (AttributeError, ValueError):
+            return False
