@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from dockyard.api import ImageCollection
     from dockyard.image.store import RestoreProblem
 
-__all__ = ["DRIVER", "Client", "StoreProblems", "open"]
+__all__ = ["DRIVER", "Client", "StoreProblems", "default_root", "open"]
 
 #: The name under ``image/`` and of the layer data directory (Docker's graph-driver slot).
 DRIVER = "dockyard"
@@ -130,10 +130,22 @@ class Client:
         return f"<dockyard.Client root={str(self.root)!r} images={len(self.image_store)}>"
 
 
-def open(root: Path | str) -> Client:
+def default_root() -> Path:
+    """The default store: ``~/.local/share/dockyard`` (the XDG data directory's default).
+
+    The library reads no environment variables; the command line also honours
+    ``$DOCKYARD_ROOT`` and ``$XDG_DATA_HOME`` and passes the result in.
+    """
+    return Path.home() / ".local" / "share" / "dockyard"
+
+
+def open(root: Path | str | None = None) -> Client:
     """Open the image store at ``root`` (created when missing) and return its client.
+
+    Args:
+        root: the store directory; default :func:`default_root`.
 
     Raises:
         StorageError: the directory cannot be created or read.
     """
-    return Client(root)
+    return Client(default_root() if root is None else root)

@@ -20,9 +20,13 @@ def default_root(env: Mapping[str, str]) -> Path:
     """The default store: ``$DOCKYARD_ROOT``, else the user's data directory (XDG)."""
     if env.get("DOCKYARD_ROOT"):
         return Path(env["DOCKYARD_ROOT"])
-    data_home = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME") or Path.home()) / ".local"
-                                                 / "share")
-    return Path(data_home) / "dockyard"
+    if env.get("XDG_DATA_HOME"):
+        return Path(env["XDG_DATA_HOME"]) / "dockyard"
+    if env.get("HOME"):
+        return Path(env["HOME"]) / ".local" / "share" / "dockyard"
+    from dockyard.client import default_root as library_default
+
+    return library_default()
 
 
 @dataclass
