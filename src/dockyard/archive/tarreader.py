@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import enum
-import io
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING
 
 from dockyard.archive.tarformat import (
     BLOCK_SIZE,
@@ -19,6 +18,14 @@ from dockyard.archive.tarformat import (
     parse_pax,
 )
 from dockyard.archive.tarpath import clean_member_name, resolve_in_archive
+from dockyard.archive.tarsource import (
+    DEFAULT_JSON_LIMIT,
+    MemberSlice,
+    ReadableStream,
+    SeekableStream,
+    Source,
+    read_limited,
+)
 from dockyard.errors import ConflictError, InvalidArchive, UnsafeArchivePath
 
 if TYPE_CHECKING:
@@ -37,12 +44,6 @@ __all__ = [
     "read_limited",
     "resolve_in_archive",
 ]
-
-DEFAULT_JSON_LIMIT = 32 << 20
-"""Largest metadata member (manifest.json, config, json, repositories, index.json)."""
-
-_CHUNK = 1 << 20
-
 
 class StaleMemberError(ConflictError):
     """A member's data was read after the reader had moved on to a later member."""
@@ -64,89 +65,6 @@ _TYPES = {
     b"2": MemberType.SYMLINK,
     b"5": MemberType.DIR,
 }
-
-
-class ReadableStream(Protocol):
-    """Any binary stream with ``read`` (``seek``/``tell``/``seekable`` are optional)."""
-
-    def read(self, size: int = -1, /) -> bytes:
-        """Read up to ``size`` bytes; an empty result means end of stream."""
-        ...
-
-
-class SeekableStream(ReadableStream, Protocol):
-    """A binary stream that can also seek (a file opened for reading)."""
-
-    def seekable(self) -> bool:
-        """Return True when seeking works."""
-        ...
-
-    def tell(self) -> int:
-        """Return the current position."""
-        ...
-
-    def seek(self, offset: int, whence: int = 0, /) -> int:
-        """Move to ``offset`` relative to ``whence``."""
-        ...
-
-
-class _Source:
-    """The input stream with a position counter, exact reads and skipping."""
-
-    def __init__(self, stream: ReadableStream) -> None:
-        self.stream = stream
-        self.pos = 0
-        self.base: int | None = None
-        self.seeker: SeekableStream | None = None
-        try:
-            if callable(getattr(stream, "seekable", None)):
-                seeker = cast("SeekableStream", stream)
-                if seeker.seekable():
-                    self.base = int(seeker.tell())
-                    self.seeker = seeker
-        except (OSError, ValueError):
-            self.base = None
-
-    def absolute(self) -> int | None:
-        return None if self.base is None else self.base + self.pos
-
-    def read_up_to(self, size: int) -> bytes:
-        chunks: list[bytes] = []
-        missing = size
-        while missing > 0:
-            try:
-                data = self.stream.read(missing)
-            except OSError as exc:
-                raise InvalidArchive(f"error reading archive: {exc}") from exc
-            if not data:
-                break
-            chunks.append(data)
-            missing -= len(data)
-        result = b"".join(chunks)
-        self.pos += len(result)
-        return result
-
-    def read_exact(self, size: int) -> bytes:
-        data = self.read_up_to(size)
-        if len(data) != size:
-            raise InvalidArchive(MSG_EOF)
-        return data
-
-    def skip(self, size: int) -> None:
-        if size <= 0:
-            return
-        if self.seeker is not None and size > 1:
-            # Seek to the last byte and read it: seeking past the end does not fail,
-            # but an offset the file system cannot represent does.
-            try:
-                self.seeker.seek(size - 1, io.SEEK_CUR)
-            except (OSError, OverflowError, ValueError):
-                raise InvalidArchive(MSG_EOF) from None
-            self.pos += size - 1
-            self.read_exact(1)
-            return
-        while size > 0:
-            size -= len(self.read_exact(min(size, _CHUNK)))
 
 
 class TarMember:
@@ -207,7 +125,7 @@ class TarMember:
         self.gname = header.gname
         self.header_offset: int | None = None
         self.data_offset: int | None = None
-        self._source: _Source | None = None
+        self._source: Source | None = None
         self._remaining = header.size
 
     def __repr__(self) -> str:
@@ -245,76 +163,7 @@ class TarMember:
         self._source = None
 
 
-class MemberSlice:
-    """A bounded reader over a member's data in a seekable archive, by offset.
-
-    Each read seeks to its own position first, so several slices of one stream may
-    be read in turns.
-
-    Args:
-        stream: the seekable archive stream.
-        offset: absolute position of the data (:attr:`TarMember.data_offset`).
-        size: number of data bytes.
-        name: member name used in error messages.
-    """
-
-    def __init__(self, stream: SeekableStream, offset: int, size: int, name: str = "") -> None:
-        self._stream = stream
-        self._offset = offset
-        self._pos = 0
-        self.size = size
-        self.name = name
-
-    @property
-    def remaining(self) -> int:
-        """Data bytes not read yet."""
-        return self.size - self._pos
-
-    def read(self, size: int = -1) -> bytes:
-        """Read up to ``size`` bytes (all remaining ones when negative).
-
-        Raises:
-            InvalidArchive: the stream ends before the slice does.
-        """
-        count = self.remaining if size < 0 else min(size, self.remaining)
-        if count == 0:
-            return b""
-        self._stream.seek(self._offset + self._pos)
-        source = _Source(self._stream)
-        data = source.read_exact(count)
-        self._pos += count
-        return data
-
-
-class _SizedReader(Protocol):
-    name: str
-    size: int
-
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-def read_limited(member: _SizedReader, limit: int = DEFAULT_JSON_LIMIT) -> bytes:
-    """Read a whole small member (a JSON file), refusing one larger than ``limit``.
-
-    Args:
-        member: a :class:`TarMember` or :class:`MemberSlice`.
-        limit: the largest accepted size in bytes.
-
-    Returns:
-        The member's data.
-
-    Raises:
-        InvalidArchive: the member is larger than ``limit`` or truncated.
-    """
-    if member.size > limit:
-        raise InvalidArchive(
-            f"invalid archive: {member.name} is too large "
-            f"({member.size} bytes, the limit is {limit})"
-        )
-    return member.read(-1)
-
-
-def _read_special(source: _Source, header: RawHeader) -> bytes:
+def _read_special(source: Source, header: RawHeader) -> bytes:
     if header.size < 0:
         raise InvalidArchive(MSG_HEADER)
     if header.size > MAX_SPECIAL:
@@ -388,7 +237,7 @@ def iter_members(stream: ReadableStream) -> Iterator[TarMember]:
         UnsafeArchivePath: a member name or hardlink target is absolute, escapes the
             root or contains a NUL byte.
     """
-    source = _Source(stream)
+    source = Source(stream)
     records: dict[str, str] = {}
     long_name: str | None = None
     long_link: str | None = None

@@ -13,8 +13,8 @@ import json
 import re
 from collections.abc import Sequence
 
-from dockyard.errors import InvalidArgumentError
 from dockyard.image import ContainerConfig, HealthConfig
+from dockyard.service._words import InvalidChange, process_word, process_words, split_words
 
 __all__ = ["VALID_CHANGE_COMMANDS", "InvalidChange", "apply_changes"]
 
@@ -30,8 +30,6 @@ _UNITS = {"ns": 1, "us": 10**3, "µs": 10**3, "μs": 10**3, "ms": 10**6, "s": 10
           "m": 60 * 10**9, "h": 3600 * 10**9}  # fmt: skip
 
 
-class InvalidChange(InvalidArgumentError):
-    """A ``--change`` instruction is not allowed or cannot be parsed (Docker's wording)."""
 
 
 def apply_changes(config: ContainerConfig, changes: Sequence[str]) -> ContainerConfig:
@@ -307,128 +305,3 @@ def _healthcheck(rest: str) -> HealthConfig:
             raise InvalidChange(f"--retries must be at least 1 (not {retries})")
         check.retries = retries
     return check
-
-
-# --- shell-word processing (the Dockerfile lexer's ProcessWord) -----------------------
-
-
-def split_words(text: str) -> list[str]:
-    """Split on blanks outside quotes; quotes and backslashes are kept (``parseWords``)."""
-    words: list[str] = []
-    current, quote, i = "", "", 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and quote != "'" and i + 1 < len(text):
-            current += text[i : i + 2]
-            i += 2
-            continue
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch.isspace():
-            if current:
-                words.append(current)
-            current = ""
-            i += 1
-            continue
-        current += ch
-        i += 1
-    if current:
-        words.append(current)
-    return words
-
-
-def _lookup(name: str, env: Sequence[str]) -> str | None:
-    found = None
-    for entry in env:
-        key, _, value = entry.partition("=")
-        if key == name:
-            found = value
-    return found
-
-
-def _expand(word: str, env: Sequence[str], split: bool) -> list[str]:
-    words: list[str] = []
-    current, i, quote, touched = "", 0, "", False
-
-    def variable(start: int) -> tuple[str, int]:
-        if start < len(word) and word[start] == "{":
-            end = word.find("}", start)
-            if end < 0:
-                raise InvalidChange(f"missing '}}' in '{word}'")
-            inner = word[start + 1 : end]
-            match = re.match(r"([A-Za-z_][A-Za-z0-9_]*)(:?[-+])?(.*)", inner, re.S)
-            if match is None:
-                raise InvalidChange(f"bad substitution in '{word}'")
-            name, op, arg = match.groups()
-            value = _lookup(name, env)
-            if op is None:
-                return value or "", end + 1
-            empty = value is None or (op.startswith(":") and value == "")
-            if op.endswith("-"):
-                return (process_word(arg, env) if empty else value or ""), end + 1
-            return ("" if empty else process_word(arg, env)), end + 1
-        match = re.compile(r"[A-Za-z_][A-Za-z0-9_]*").match(word, start)
-        if match is None:
-            return "$", start
-        return _lookup(match.group(0), env) or "", match.end()
-
-    while i < len(word):
-        ch = word[i]
-        if quote == "'":
-            if ch == "'":
-                quote = ""
-            else:
-                current += ch
-            i += 1
-            continue
-        if ch == "\\" and i + 1 < len(word):
-            nxt = word[i + 1]
-            if quote == '"' and nxt not in '"$\\':
-                current += ch
-            else:
-                current += nxt
-                i += 2
-                continue
-            i += 1
-            continue
-        if ch == "$":
-            value, i = variable(i + 1)
-            if split and not quote:
-                parts = value.split()
-                if parts and value[:1].isspace() and (current or touched):
-                    words.append(current)
-                    current, touched = "", False
-                for part in parts[:-1]:
-                    words.append(current + part)
-                    current = ""
-                current += parts[-1] if parts else ""
-                touched = touched or bool(parts)
-            else:
-                current += value
-            continue
-        if ch in "'\"" and not quote:
-            quote, touched = ch, True
-        elif ch == '"' and quote == '"':
-            quote = ""
-        elif split and not quote and ch.isspace():
-            if current or touched:
-                words.append(current)
-            current, touched = "", False
-        else:
-            current += ch
-        i += 1
-    if current or touched or not split:
-        words.append(current)
-    return words
-
-
-def process_word(word: str, env: Sequence[str]) -> str:
-    """Remove quotes and escapes and expand ``$VAR`` / ``${VAR:-x}`` / ``${VAR:+x}``."""
-    return _expand(word, env, False)[0]
-
-
-def process_words(word: str, env: Sequence[str]) -> list[str]:
-    """:func:`process_word`, then split on blanks outside quotes (EXPOSE only)."""
-    return _expand(word, env, True)
