@@ -6,16 +6,14 @@ It depends only on a :class:`~dockyard.content.StoreBackend` for bytes and a
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from dockyard.digest import ChainID, Digest, ImageID, is_valid_hex
+from dockyard.digest import ChainID, Digest, ImageID
 from dockyard.errors import (
-    AmbiguousID,
     DockyardError,
     ImageNotFound,
     IntegrityError,
@@ -25,6 +23,7 @@ from dockyard.errors import (
 )
 from dockyard.gojson import GoTime
 from dockyard.image import Image, check_os
+from dockyard.image.digestset import DigestSet
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -88,7 +87,7 @@ class ImageStore:
         self._lock = lock
         self._mutex = threading.RLock()
         self._images: dict[ImageID, _Entry] = {}
-        self._hexes: list[str] = []
+        self._ids = DigestSet()
         self.problems: list[RestoreProblem] = []
         self.restore()
 
@@ -126,7 +125,7 @@ class ImageStore:
                 parent = self._read_parent(image_id)
                 if parent is not None and parent in self._images:
                     self._images[parent].children.add(image_id)
-            self._hexes = sorted(i.hex for i in self._images)
+            self._ids = DigestSet(self._images)
             self.problems = problems
             return problems
 
@@ -176,7 +175,7 @@ class ImageStore:
                     self._layers.forget(layer)
                 raise
             self._images[image_id] = _Entry(layer)
-            bisect.insort(self._hexes, image_id.hex)
+            self._ids.add(image_id)
             return image_id
 
     def get(self, image_id: str) -> Image:
@@ -217,7 +216,7 @@ class ImageStore:
             if parent is not None and parent in self._images:
                 self._images[parent].children.discard(image_id)
             del self._images[image_id]
-            self._remove_hex(image_id.hex)
+            self._ids.remove(image_id)
             with contextlib.suppress(DockyardError):
                 self._backend.delete(image_id)
             if entry.layer is not None and self._layers is not None:
@@ -237,22 +236,7 @@ class ImageStore:
             AmbiguousID: more than one image matches (``ambiguous digest string``).
         """
         with self._mutex:
-            hexes = self._hexes
-            prefix = _search_prefix(term)
-            if not hexes or prefix is None:
-                raise ImageNotFound(term)
-            idx = bisect.bisect_left(hexes, prefix)
-            if idx == len(hexes) or not hexes[idx].startswith(prefix):
-                raise ImageNotFound(term)
-            exact = hexes[idx] == prefix
-            if not exact and idx + 1 < len(hexes) and hexes[idx + 1].startswith(prefix):
-                raise AmbiguousID(term)
-            return ImageID(Digest.from_hex(hexes[idx]))
-
-    def _remove_hex(self, hex_: str) -> None:
-        idx = bisect.bisect_left(self._hexes, hex_)
-        if idx < len(self._hexes) and self._hexes[idx] == hex_:
-            del self._hexes[idx]
+            return self._ids.lookup(term)
 
     # -- parents and children --------------------------------------------------------
 
@@ -360,7 +344,7 @@ class ImageStore:
     def ids(self) -> list[ImageID]:
         """All image IDs, sorted."""
         with self._mutex:
-            return [ImageID(Digest.from_hex(h)) for h in self._hexes]
+            return list(self._ids)
 
     def layer(self, image_id: str) -> Layer | None:
         """The layer handle the store holds for an image (None for layerless images)."""
@@ -395,21 +379,6 @@ class ImageStore:
             with self._lock.exclusive():
                 yield
                 self._lock.mark_changed()
-
-
-def _search_prefix(term: str) -> str | None:
-    """The hex prefix ``term`` stands for, or None when it can never match."""
-    idx = term.find(":")
-    if idx < 0:
-        return term
-    if idx == 0 or idx + 1 == len(term):
-        return None
-    algorithm, encoded = term[:idx], term[idx + 1 :]
-    if algorithm != "sha256":
-        return None
-    if len(encoded) == 64 and not is_valid_hex(encoded):
-        return None
-    return encoded
 
 
 def format_local_time(ns: int) -> str:

@@ -18,6 +18,7 @@ from dockyard.errors import (
     LayerNotRetained,
 )
 from dockyard.gojson import GoTime
+from dockyard.image.digestset import DigestSet
 from dockyard.image.store import ImageStore, format_local_time
 
 
@@ -247,7 +248,7 @@ def test_restore_twice_keeps_refcounts(backend: MemoryBackend, layers: FakeLayer
 
 def _store_with(ids: list[str]) -> ImageStore:
     store = ImageStore(MemoryBackend(), None)
-    store._hexes = sorted(ids)
+    store._ids = DigestSet(f"sha256:{i}" for i in ids)
     return store
 
 
