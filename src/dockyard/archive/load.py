@@ -23,7 +23,9 @@ from dockyard.errors import (
     ConflictError,
     DockyardError,
     InvalidArchive,
+    InvalidArgumentError,
     InvalidReference,
+    NotFoundError,
     StorageError,
 )
 from dockyard.layer import child_chain_id
@@ -100,7 +102,7 @@ def load(
     wanted = parse_platform(platform) if platform else None
     with contextlib.ExitStack() as stack:
         if isinstance(source, (str, os.PathLike)):
-            stream: Any = stack.enter_context(Path(source).open("rb"))
+            stream: Any = stack.enter_context(_open_path(Path(source)))
         else:
             stream = source
         stream, kind = _uncompressed(stream, stack)
@@ -113,6 +115,18 @@ def load(
             result.compression = kind
             return result
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _open_path(path: Path) -> IO[bytes]:
+    """Open an archive file, with Docker's wording when that fails."""
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise NotFoundError(f"open {path}: no such file or directory") from None
+    except IsADirectoryError:
+        raise InvalidArgumentError(f"read {path}: is a directory") from None
+    except OSError as exc:
+        raise StorageError(f"open {path}: {exc.strerror or exc}") from exc
 
 
 def _uncompressed(stream: Any, stack: contextlib.ExitStack) -> tuple[Any, Compression]:

@@ -43,6 +43,17 @@ def _registrars() -> list[Any]:
     ]
 
 
+def _help(parser: argparse.ArgumentParser) -> Any:
+    """A handler that prints a command group's help (``dockyard image``)."""
+
+    def show(ctx: Context, args: argparse.Namespace) -> int:
+        del args
+        parser.print_help(ctx.stdout)
+        return 0
+
+    return show
+
+
 def build_parser(ctx: Context) -> argparse.ArgumentParser:
     """The ``dockyard`` parser, with every command at the top level and under ``image``."""
     _Parser.ctx = ctx
@@ -57,8 +68,10 @@ def build_parser(ctx: Context) -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="Print tracebacks of errors")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     image = sub.add_parser("image", help="Manage images (docker image …)")
+    image.set_defaults(handler=_help(image))
     image_sub = image.add_subparsers(title="image commands", metavar="COMMAND")
     system = sub.add_parser("system", help="Store-wide information (docker system …)")
+    system.set_defaults(handler=_help(system))
     system_sub = system.add_subparsers(title="system commands", metavar="COMMAND")
     for register in _registrars():
         if getattr(register, "system", False):

@@ -22,6 +22,7 @@ from dockyard.layer.model import (
     open_payload,
     verify_payload,
 )
+from dockyard.layer.records import link_records
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -79,54 +80,9 @@ class LayerStore:
         Child references are recomputed. :attr:`problems` is replaced.
         """
         raws, problems = self._db.scan()
-        by_chain = {raw.chain_id: raw for raw in raws}
         with self._mutex:
-            old = self._layers
-            new: dict[ChainID, LayerRecord] = {}
-            visiting: set[ChainID] = set()
-            failed: set[ChainID] = set()
-
-            def build(raw: RawLayer) -> LayerRecord | None:
-                if raw.chain_id in new:
-                    return new[raw.chain_id]
-                if raw.chain_id in failed:
-                    return None
-                if raw.chain_id in visiting:
-                    failed.add(raw.chain_id)
-                    problems.append(self._problem(raw, "parent chain is a cycle"))
-                    return None
-                parent: LayerRecord | None = None
-                if raw.parent is not None:
-                    parent_raw = by_chain.get(raw.parent)
-                    visiting.add(raw.chain_id)
-                    parent = None if parent_raw is None else build(parent_raw)
-                    visiting.discard(raw.chain_id)
-                    if parent is None:
-                        failed.add(raw.chain_id)
-                        problems.append(self._problem(raw, f"parent {raw.parent} not loaded"))
-                        return None
-                record = old.get(raw.chain_id)
-                if record is None or not _same(record, raw):
-                    payload = self._db.payload_path(raw.cache_id)
-                    record = LayerRecord(
-                        raw.chain_id, raw.diff_id, parent, raw.diff_size, raw.cache_id, payload
-                    )
-                record.parent = parent
-                new[raw.chain_id] = record
-                return record
-
-            for raw in raws:
-                build(raw)
-            for record in new.values():
-                record.ref_count = len(record.handles)
-            for record in new.values():
-                if record.parent is not None:
-                    record.parent.ref_count += 1
-            self._layers = new
+            self._layers = link_records(raws, self._layers, self._db, problems)
             self.problems = problems
-
-    def _problem(self, raw: RawLayer, reason: str) -> LayerProblem:
-        return LayerProblem(raw.chain_id.hex, self._db.layer_dir(raw.chain_id), reason)
 
     def _refresh(self) -> None:
         if self._own_lock:
@@ -441,14 +397,6 @@ class LayerStore:
 
     def __iter__(self) -> Iterator[ChainID]:
         return iter(self.map())
-
-
-def _same(record: LayerRecord, raw: RawLayer) -> bool:
-    return (
-        record.diff_id == raw.diff_id
-        and record.cache_id == raw.cache_id
-        and record.diff_size == raw.diff_size
-    )
 
 
 def child_chain_id(parent: ChainID | None, diff_id: DiffID) -> ChainID:
