@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 import dockyard
-from dockyard.digest import ChainID
 from dockyard.service.export import CONTAINER_PATHS, export_image
 from dockyard.service.imports import import_image
 from tests.compat.dockerd import PrivateDockerd
-from tests.oracle.util import OracleArchive, oracle_dir
+from tests.oracle.util import OracleArchive, create_image, oracle_dir
 
 CHANGES = [
     'CMD ["/bin/sh", "-c", "echo hi"]',
@@ -112,16 +111,7 @@ def test_export_matches_docker_export(dockerd: PrivateDockerd, tmp_path: Path) -
     archive = OracleArchive(archive_path)
     try:
         (item,) = archive.images()
-        parent: ChainID | None = None
-        handles = []
-        for name in item.layers:
-            with archive.open(name) as stream:
-                layer = client.layer_store.register(stream, parent)
-            handles.append(layer)
-            parent = layer.chain_id
-        image_id = client.image_store.create(item.config)
-        for layer in handles:
-            client.layer_store.release(layer)
+        image_id, _chains = create_image(client, archive, item)
     finally:
         archive.close()
     ours = io.BytesIO()

@@ -18,7 +18,7 @@ import pytest
 import dockyard
 from dockyard.digest import ChainID, Digest, chain_ids, sha256_bytes
 from dockyard.image import Image
-from tests.oracle.util import OracleArchive, archives, load_json, oracle_dir
+from tests.oracle.util import OracleArchive, archives, create_image, load_json, oracle_dir
 
 VERSION = "docker-20.10"
 DRIVER_DIR = Path("image") / "dockyard"
@@ -32,17 +32,7 @@ def _load_all(client: dockyard.Client) -> dict[str, list[ChainID]]:
         archive = OracleArchive(path)
         try:
             for item in archive.images():
-                handles = []
-                parent: ChainID | None = None
-                for name in item.layers:
-                    with archive.open(name) as stream:
-                        layer = client.layer_store.register(stream, parent)
-                    handles.append(layer)
-                    parent = layer.chain_id
-                image_id = client.image_store.create(item.config)
-                for layer in handles:
-                    client.layer_store.release(layer)
-                chains[image_id] = [h.chain_id for h in handles]
+                image_id, chains[image_id] = create_image(client, archive, item)
         finally:
             archive.close()
     return chains

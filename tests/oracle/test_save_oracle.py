@@ -27,8 +27,7 @@ import pytest
 import dockyard
 from dockyard.archive.save import SaveFormat, save
 from dockyard.compression import Compression, open_decompressed
-from dockyard.digest import ChainID
-from tests.oracle.util import OracleArchive, archives, oracle_dir
+from tests.oracle.util import OracleArchive, archives, create_image, oracle_dir
 
 MULTI = ["oracle/base:1", "oracle/app:latest", "oracle/scratch:1", "oracle/grand:1"]
 CASES = {"base": ["oracle/base:1"], "app": ["oracle/app:1"], "scratch": ["oracle/scratch:1"]}
@@ -45,16 +44,7 @@ def fill_store(client: dockyard.Client, version: str) -> dict[str, str]:
         archive = OracleArchive(path)
         try:
             for item in archive.images():
-                handles = []
-                parent: ChainID | None = None
-                for name in item.layers:
-                    with archive.open(name) as stream:
-                        layer = client.layer_store.register(stream, parent)
-                    handles.append(layer)
-                    parent = layer.chain_id
-                image_id = client.image_store.create(item.config)
-                for layer in handles:
-                    client.layer_store.release(layer)
+                image_id, _chains = create_image(client, archive, item)
                 for tag in item.repo_tags:
                     client.reference_store.add_tag(tag, image_id, force=True)
                 if item.parent:

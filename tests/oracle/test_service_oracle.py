@@ -18,12 +18,11 @@ from typing import Any
 import pytest
 
 import dockyard
-from dockyard.digest import ChainID
 from dockyard.service.history import history
 from dockyard.service.images import image_rows, list_images
 from dockyard.service.inspect import inspect_image
 from dockyard.units import format_created_at, human_size
-from tests.oracle.util import ORACLE, OracleArchive, load_json
+from tests.oracle.util import ORACLE, OracleArchive, create_image, load_json
 
 VERSIONS = {"docker-20.10": "v1.41", "docker-28.3": "v1.50"}
 
@@ -44,16 +43,7 @@ def _fill(client: dockyard.Client, archive_path: Path) -> None:
     archive = OracleArchive(archive_path)
     try:
         for item in archive.images():
-            handles = []
-            parent: ChainID | None = None
-            for name in item.layers:
-                with archive.open(name) as stream:
-                    layer = client.layer_store.register(stream, parent)
-                handles.append(layer)
-                parent = layer.chain_id
-            image_id = client.image_store.create(item.config)
-            for layer in handles:
-                client.layer_store.release(layer)
+            image_id, _chains = create_image(client, archive, item)
             if item.parent and item.parent in client.image_store:
                 client.image_store.set_parent(image_id, item.parent)
             for tag in item.repo_tags:

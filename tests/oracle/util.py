@@ -10,6 +10,8 @@ from typing import IO, Any
 
 import pytest
 
+from dockyard.digest import ChainID, ImageID
+
 ORACLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "oracle"
 
 
@@ -95,3 +97,24 @@ class OracleArchive:
 
 def _blob(digest: str) -> str:
     return "blobs/" + digest.replace(":", "/", 1)
+
+
+def create_image(
+    client: Any, archive: OracleArchive, item: ArchiveImage
+) -> tuple[ImageID, list[ChainID]]:
+    """Register an archive image's layers and create its config with the library alone.
+
+    Returns the image ID and the chain IDs of its layers (the image store holds the layer
+    references afterwards; the registration handles are released).
+    """
+    handles = []
+    parent = None
+    for name in item.layers:
+        with archive.open(name) as stream:
+            layer = client.layer_store.register(stream, parent)
+        handles.append(layer)
+        parent = layer.chain_id
+    image_id: ImageID = client.image_store.create(item.config)
+    for layer in handles:
+        client.layer_store.release(layer)
+    return image_id, [h.chain_id for h in handles]

@@ -14,6 +14,12 @@ from dockyard.digest import DiffID, Digest, ImageID, sha256_bytes
 from dockyard.errors import DockyardError, InvalidArchive, InvalidImageConfig, UnsupportedOS
 from dockyard.gojson import JSONError, decode_first, unmarshal
 from dockyard.image import Image, check_os
+from dockyard.oci import (
+    ANNOTATION_IMAGE_NAME,
+    ANNOTATION_REF_NAME,
+    MEDIA_TYPE_INDEX,
+    blob_path,
+)
 from dockyard.reference import Reference, parse_normalized_named
 
 if TYPE_CHECKING:
@@ -22,10 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PlannedImage", "plan_manifest", "plan_oci", "validate_parents"]
 
-MEDIA_OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 MEDIA_DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-ANNOTATION_REF = "org.opencontainers.image.ref.name"
-ANNOTATION_NAME = "io.containerd.image.name"
 
 
 @dataclass
@@ -155,7 +158,7 @@ def plan_oci(contents: ArchiveContents, platform: PlatformSpec) -> list[PlannedI
             config = _blob(contents, _digest(_field(config_desc, "digest")))
             image = _parse_image(config, "config")
             layers = [
-                _blob_path(_digest(_field(layer, "digest")))
+                blob_path(_digest(_field(layer, "digest")))
                 for layer in _field(manifest, "layers") or []
                 if isinstance(layer, dict)
             ]
@@ -176,7 +179,7 @@ def plan_oci(contents: ArchiveContents, platform: PlatformSpec) -> list[PlannedI
 
 def _oci_tags(annotations: dict[str, Any]) -> list[Reference]:
     """Tags from an index entry: the full image name, else a ref name that is a full name."""
-    for key in (ANNOTATION_NAME, ANNOTATION_REF):
+    for key in (ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME):
         value = annotations.get(key)
         if isinstance(value, str) and value:
             try:
@@ -195,9 +198,9 @@ def _resolve(
     if depth > 4:
         raise InvalidArchive("image index nesting is too deep")
     annotations = _field(desc, "annotations") or {}
-    data = _blob_json(contents, _blob_path(_digest(_field(desc, "digest"))), desc)
+    data = _blob_json(contents, blob_path(_digest(_field(desc, "digest"))), desc)
     media = _field(desc, "mediaType") or _field(data, "mediaType") or ""
-    if media in (MEDIA_OCI_INDEX, MEDIA_DOCKER_LIST) or "manifests" in data:
+    if media in (MEDIA_TYPE_INDEX, MEDIA_DOCKER_LIST) or "manifests" in data:
         chosen = [
             d for d in _manifests(data, "image index") if _platform_ok(d, platform)
         ]
@@ -235,12 +238,8 @@ def _digest(value: Any) -> Digest:
         raise InvalidArchive(f"invalid descriptor digest: {exc}") from exc
 
 
-def _blob_path(digest: Digest) -> str:
-    return f"blobs/sha256/{digest.hex}"
-
-
 def _blob(contents: ArchiveContents, digest: Digest) -> bytes:
-    data = contents.read_json(_blob_path(digest))
+    data = contents.read_json(blob_path(digest))
     if sha256_bytes(data) != digest:
         raise InvalidArchive(f"blob {digest} does not match its digest")
     return data

@@ -69,22 +69,12 @@ def cmd_save(ctx: Context, args: argparse.Namespace) -> int:
     from dockyard.compression import Compression
 
     kinds = {"none": Compression.NONE, "gzip": Compression.GZIP, "zstd": Compression.ZSTD}
-    output: object
-    if args.output is not None:
-        output = Path(args.output)
-    elif args.format == "oci-dir":
-        raise InvalidArgumentError("--format oci-dir needs -o DIRECTORY")
-    elif ctx.is_terminal(ctx.stdout):
-        raise InvalidArgumentError(
-            "cowardly refusing to save to a terminal. Use the -o flag or redirect"
-        )
-    else:
-        output = ctx.stdout_binary()
+    output = ctx.output_target(args.output, directory=args.format == "oci-dir")
     with progress_for(ctx, quiet=args.quiet) as progress:
         save(
             ctx.client,
             args.names,
-            output,  # type: ignore[arg-type]
+            output,
             format=SaveFormat(args.format),
             compress=kinds[args.compress],
             level=args.compress_level,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from dockyard.cli.progress import progress_for
 from dockyard.cli.table import render_table
-from dockyard.errors import DockyardError, InvalidArgumentError
+from dockyard.errors import DockyardError
 from dockyard.units import human_size
 
 if TYPE_CHECKING:
@@ -180,17 +180,7 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
     """Export an image's flattened root filesystem."""
     from dockyard.service.export import export_image
 
-    output: Any
-    if args.output is not None:
-        output = Path(args.output)
-    elif args.unpack:
-        raise InvalidArgumentError("--unpack needs -o DIRECTORY")
-    elif ctx.is_terminal(ctx.stdout):
-        raise InvalidArgumentError(
-            "cowardly refusing to save to a terminal. Use the -o flag or redirect"
-        )
-    else:
-        output = ctx.stdout_binary()
+    output = ctx.output_target(args.output, directory=args.unpack)
     with progress_for(ctx, quiet=args.quiet) as progress:
         result = export_image(ctx.client, args.name, output, as_directory=args.unpack,
                               progress=progress)

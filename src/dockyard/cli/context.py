@@ -74,6 +74,24 @@ class Context:
         self.stdout.flush()
         return buffer  # type: ignore[no-any-return]
 
+    def output_target(self, path: str | None, *, directory: bool = False) -> Any:
+        """Where a command writes an archive: ``-o PATH``, else stdout if it is no terminal.
+
+        Raises:
+            InvalidArgumentError: no path for a directory output, or stdout is a terminal.
+        """
+        from dockyard.errors import InvalidArgumentError
+
+        if path is not None:
+            return Path(path)
+        if directory:
+            raise InvalidArgumentError("a directory output needs -o DIRECTORY")
+        if self.is_terminal(self.stdout):
+            raise InvalidArgumentError(
+                "cowardly refusing to save to a terminal. Use the -o flag or redirect"
+            )
+        return self.stdout_binary()
+
     def is_terminal(self, stream: Any) -> bool:
         """True when ``stream`` is an interactive terminal."""
         try:
