@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dockyard.archive.plan import PlannedImage, _field, _parse_image
+from dockyard.archive.plan import PlannedImage, _field, _parse_image, json_object
 from dockyard.digest import DiffID, ImageID, is_valid_hex
 from dockyard.errors import InvalidArchive, UnsupportedOS
-from dockyard.gojson import JSONError, unmarshal
 from dockyard.image import History, RootFS, check_os
 from dockyard.image.v1 import history_from_config, make_config_from_v1_config
 from dockyard.reference import Reference, parse_normalized_named
@@ -49,7 +48,7 @@ def plan_legacy(
         if depth > _MAX_DEPTH:
             raise InvalidArchive("legacy archive: parent chain is too long or loops")
         raw = contents.read_json(f"{v1_id}/json")
-        meta = _decode(raw, f"{v1_id}/json")
+        meta = json_object(raw, f"{v1_id}/json")
         os_name = _field(meta, "os")
         try:
             check_os(os_name if isinstance(os_name, str) and os_name else "linux")
@@ -78,7 +77,7 @@ def plan_legacy(
         load(v1_id, 0)
     if not contents.has("repositories"):
         raise InvalidArchive("open repositories: no such file or directory")
-    repos = _decode(contents.read_json("repositories"), "repositories")
+    repos = json_object(contents.read_json("repositories"), "repositories")
     for name, tags in repos.items():
         if not isinstance(tags, dict):
             raise InvalidArchive("repositories: tags must be an object")
@@ -96,13 +95,3 @@ def _tagged(name: str, tag: Any) -> Reference:
     if not isinstance(tag, str):
         raise InvalidArchive(f"repositories: invalid tag for {name}")
     return parse_normalized_named(f"{named.name()}:{tag}")
-
-
-def _decode(raw: bytes, where: str) -> dict[str, Any]:
-    try:
-        value = unmarshal(raw)
-    except JSONError as exc:
-        raise InvalidArchive(f"{where}: {exc}") from exc
-    if not isinstance(value, dict):
-        raise InvalidArchive(f"{where}: not a JSON object")
-    return value

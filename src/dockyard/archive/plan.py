@@ -249,12 +249,21 @@ def _blob_json(contents: ArchiveContents, path: str, desc: dict[str, Any] | None
     data = contents.read_json(path) if desc is None else _blob(
         contents, _digest(_field(desc, "digest"))
     )
+    return json_object(data, path)
+
+
+def json_object(raw: bytes, where: str) -> dict[str, Any]:
+    """Decode a JSON object from an archive member (strictly, with Go's rules).
+
+    Raises:
+        InvalidArchive: not JSON, or not an object.
+    """
     try:
-        value = unmarshal(data)
+        value = unmarshal(raw)
     except JSONError as exc:
-        raise InvalidArchive(f"{path}: {exc}") from exc
+        raise InvalidArchive(f"{where}: {exc}") from exc
     if not isinstance(value, dict):
-        raise InvalidArchive(f"{path}: not a JSON object")
+        raise InvalidArchive(f"{where}: not a JSON object")
     return value
 
 
