@@ -162,3 +162,22 @@ def test_every_archive_into_one_store(tmp_path: Path) -> None:
     assert client.layer_store.check() == []
     reopened = dockyard.open(tmp_path / "store")
     assert sorted(reopened.image_store.ids()) == sorted(client.image_store.ids())
+
+
+def test_progress_reports_every_layer_and_the_total(tmp_path: Path) -> None:
+    from dockyard.progress import Progress
+
+    archive = oracle_dir("docker-20.10") / "app.tar"
+    client = dockyard.open(tmp_path / "store")
+    events: list[Progress] = []
+    load(client, archive, progress=events.append)
+    done = [e for e in events if e.done]
+    assert len(done) == 5
+    assert all(e.action == "Loading layer" and e.current == e.total for e in done)
+    totals = {e.overall_total for e in events}
+    assert len(totals) == 1
+    (total,) = totals
+    assert total == sum(e.total or 0 for e in done)
+    assert done[-1].overall_current == total
+    currents = [e.overall_current for e in events]
+    assert currents == sorted(currents)

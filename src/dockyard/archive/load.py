@@ -151,6 +151,8 @@ class _Loader:
         self.progress = progress
         self.contents = ArchiveContents()
         self.loaded = 0
+        self.done_bytes = 0
+        self.total_bytes: int | None = None
 
     def run(self, stream: Any, wanted: Any) -> LoadResult:
         scan_archive(stream, self.contents, stage=self._stage_stream, progress=self.progress)
@@ -194,27 +196,43 @@ class _Loader:
             raise member.error
         item = (diff_hint.hex if diff_hint else path.split("/")[0])[:12]
 
+        base = self.done_bytes
+
         def report(done: int) -> None:
-            emit(self.progress, Progress("Loading layer", item, done, member.size))
+            self._report(item, done, member.size, base + done)
 
         with self.contents.open(member) as stream:
             staged = self.layers.stage(stream, progress=report)
-        emit(self.progress, Progress("Loading layer", item, member.size, member.size, done=True))
+        self.done_bytes = base + member.size
+        self._report(item, member.size, member.size, self.done_bytes, done=True)
         member.staged = staged
         self.contents.staged.append(staged)
         return staged
+
+    def _report(
+        self, item: str, current: int, total: int, overall: int, done: bool = False
+    ) -> None:
+        event = Progress("Loading layer", item, current, total, overall, self.total_bytes, done)
+        emit(self.progress, event)
 
     def _diff_id_of(self, path: str) -> DiffID:
         return self._staged(path).diff_id
 
     def _check_members(self, planned: list[PlannedImage]) -> None:
-        """Every layer the store lacks must be in the archive (before anything is written)."""
+        """Every layer the store lacks must be in the archive (before anything is written).
+
+        Also totals the bytes still to be read, for the overall progress.
+        """
+        pending: dict[int, int] = {}
         for entry in planned:
             parent: ChainID | None = None
             for index, diff in enumerate(entry.diff_ids):
                 parent = child_chain_id(parent, diff)
                 if parent not in self.layers:
-                    self._member(entry.layers[index])
+                    member = self._member(entry.layers[index])
+                    if member.staged is None:
+                        pending[id(member)] = member.size
+        self.total_bytes = sum(pending.values()) or None
 
     def discard_staged(self) -> None:
         for staged in self.contents.staged:
