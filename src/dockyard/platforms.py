@@ -9,16 +9,16 @@ from dockyard.image.config import host_arch
 
 __all__ = ["PlatformSpec", "host_platform", "parse_platform"]
 
+#: Architecture aliases → (GOARCH, default variant), as containerd's ``Normalize``.
 _ARCH_ALIASES = {
-    "x86_64": "amd64",
-    "x86-64": "amd64",
-    "aarch64": "arm64",
-    "armhf": "arm",
-    "armel": "arm",
-    "i386": "386",
-    "i686": "386",
+    "x86_64": ("amd64", ""),
+    "x86-64": ("amd64", ""),
+    "aarch64": ("arm64", ""),
+    "armhf": ("arm", "v7"),
+    "armel": ("arm", "v6"),
+    "i386": ("386", ""),
+    "i686": ("386", ""),
 }
-_ARCH_VARIANT_DEFAULT = {"arm64": "v8", "arm": "v7"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +42,14 @@ class PlatformSpec:
 
 
 def normalize(os_name: str, architecture: str, variant: str = "") -> PlatformSpec:
-    """Lower-case and de-alias the parts (``x86_64`` → ``amd64``, arm64 default ``v8``)."""
-    arch = _ARCH_ALIASES.get(architecture.lower(), architecture.lower())
-    var = variant.lower()
-    if arch == "arm64" and var == "8":
-        var = "v8"
-    if var and var == _ARCH_VARIANT_DEFAULT.get(arch) and arch == "arm64":
+    """Lower-case and de-alias the parts as containerd does.
+
+    ``x86_64`` → ``amd64``, ``aarch64`` → ``arm64`` (its default variant ``v8`` is
+    dropped), ``armhf`` → ``arm``/``v7``, ``armel`` → ``arm``/``v6``.
+    """
+    arch, default_variant = _ARCH_ALIASES.get(architecture.lower(), (architecture.lower(), ""))
+    var = variant.lower() or default_variant
+    if arch == "arm64" and var in ("8", "v8"):
         var = ""
     return PlatformSpec(os_name.lower(), arch, var)
 

@@ -17,10 +17,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
+from dockyard import platforms
 from dockyard._version import __version__
 from dockyard.client import Client
 from dockyard.digest import DiffID, Digest, ImageID, sha256_bytes
-from dockyard.errors import InvalidArgumentError, InvalidReference, StorageError
+from dockyard.errors import InvalidReference, StorageError
 from dockyard.gojson import Compat, GoTime
 from dockyard.image import (
     ChildConfig,
@@ -41,17 +42,6 @@ __all__ = ["DOCKER_VERSION", "InvalidChange", "build_import_config", "import_ima
 #: What dockyard writes as ``docker_version`` in configs it creates.
 DOCKER_VERSION = __version__
 
-_ARCH_ALIASES = {
-    "x86_64": ("amd64", ""),
-    "x86-64": ("amd64", ""),
-    "aarch64": ("arm64", ""),
-    "armhf": ("arm", "v7"),
-    "armel": ("arm", "v6"),
-    "i386": ("386", ""),
-    "i686": ("386", ""),
-}
-
-
 def parse_platform(platform: str | None) -> tuple[str, str, str]:
     """``os[/arch[/variant]]`` normalised as containerd does; defaults to this host.
 
@@ -61,18 +51,9 @@ def parse_platform(platform: str | None) -> tuple[str, str, str]:
     """
     if platform is None or not platform.strip():
         return HOST_OS, host_arch(), ""
-    parts = platform.strip().lower().split("/")
-    if len(parts) > 3 or not all(parts):
-        raise InvalidArgumentError(f'"{platform}": unknown operating system or architecture')
-    os_name = parts[0]
-    check_os(os_name)
-    arch = parts[1] if len(parts) > 1 else host_arch()
-    variant = parts[2] if len(parts) > 2 else ""
-    arch, default_variant = _ARCH_ALIASES.get(arch, (arch, ""))
-    variant = variant or default_variant
-    if arch == "arm64" and variant == "v8":
-        variant = ""
-    return os_name, arch, variant
+    spec = platforms.parse_platform(platform)
+    check_os(spec.os)
+    return spec.os, spec.architecture, spec.variant
 
 
 def build_import_config(
