@@ -177,7 +177,8 @@ def _scan(client: Client) -> CheckReport:
                     report.problems.append(CheckProblem("leftover", path, "temporary file"))
     for assoc in client.reference_store:
         if assoc.image_id not in intact:
-            detail = f"tag {assoc.ref.familiar_string()} points to missing image {assoc.image_id}"
+            state = "broken" if (content / assoc.image_id.hex).is_file() else "missing"
+            detail = f"tag {assoc.ref.familiar_string()} points to {state} image {assoc.image_id}"
             path = client.reference_store.path
             report.problems.append(CheckProblem("dangling-tag", path, detail, str(assoc.ref)))
     _scan_layers(client, report, layer_map, corrupt)

@@ -41,6 +41,8 @@ def test_tampered_config(tmp_path: Path) -> None:
     kinds = {p.kind for p in report.problems}
     assert kinds == {"tampered-image", "dangling-tag", "unreferenced-layer"}
     assert report.of_kind("tampered-image")[0].path == path
+    (tag,) = report.of_kind("dangling-tag")
+    assert f"points to broken image {bad}" in tag.detail
     repaired = check_store(client, repair=True)
     assert any(bad in a for a in repaired.actions)
     assert not path.exists()
@@ -95,6 +97,7 @@ def test_dangling_parent_tag_and_leftovers(tmp_path: Path) -> None:
     assert kinds.count("leftover") == 4
     assert "dangling-parent" in kinds
     assert "dangling-tag" in kinds
+    assert all("points to missing image" in p.detail for p in report.of_kind("dangling-tag"))
     assert "unreferenced-layer" in kinds
     assert report.of_kind("dangling-parent")[0].path == parent_file
     repaired = check_store(client, repair=True)
