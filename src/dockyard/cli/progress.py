@@ -39,7 +39,9 @@ class LinePrinter:
             return
         self._last[key] = now
         total = f"/{human_size(event.total)}" if event.total else ""
-        pct = f" ({100 * event.current // event.total}%)" if event.total else ""
+        pct = ""
+        if event.total:
+            pct = f" ({100 if event.done else 100 * event.current // event.total}%)"
         state = " done" if event.done else ""
         self._stream.write(
             f"{event.action} {event.item}: {human_size(event.current)}{total}{pct}{state}\n"

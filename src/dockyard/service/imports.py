@@ -144,7 +144,8 @@ def import_image(
     # Validate changes and platform before anything is written.
     build_import_config("sha256:" + "0" * 64, changes=changes, message=message, platform=platform)
     with _open_source(source) as (stream, total):
-        counter = _progress_counter(progress, total)
+        seen: list[int] = []
+        counter = _progress_counter(progress, total, seen)
         with client.lock.exclusive():
             layer = client.layer_store.register(stream, None, progress=counter)
             try:
@@ -155,7 +156,8 @@ def import_image(
                 image_id = _create_and_tag(client, raw, named)
             finally:
                 client.layer_store.release(layer)
-    emit(progress, Progress("Importing", image_id.short(), total or 0, total, done=True))
+    done = seen[-1] if seen else total or 0
+    emit(progress, Progress("Importing", "rootfs", done, total or done, done=True))
     return image_id
 
 
@@ -175,13 +177,14 @@ def _create_and_tag(client: Client, raw: bytes, named: Reference | None) -> Imag
 
 
 def _progress_counter(
-    progress: ProgressCallback | None, total: int | None
+    progress: ProgressCallback | None, total: int | None, seen: list[int]
 ) -> Callable[[int], None] | None:
     if progress is None:
         return None
 
     def report(done: int) -> None:
-        emit(progress, Progress("Importing", "", done, total, done, total))
+        seen[:] = [done]
+        emit(progress, Progress("Importing", "rootfs", done, total, done, total))
 
     return report
 
