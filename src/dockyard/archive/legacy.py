@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dockyard.archive.plan import PlannedImage, _field, _parse_image, json_object
+from dockyard.archive.plan import LayerFor, _field, _parse_image, json_object
 from dockyard.digest import DiffID, ImageID, is_valid_hex
 from dockyard.errors import InvalidArchive, UnsupportedOS
 from dockyard.image import History, RootFS, check_os
 from dockyard.image.v1 import history_from_config, make_config_from_v1_config
 from dockyard.reference import Reference, parse_normalized_named
+from dockyard.transfer import SourceImage
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from dockyard.archive.contents import ArchiveContents
+    from dockyard.transfer import SourceLayer
 
 __all__ = ["plan_legacy"]
 
@@ -22,13 +24,14 @@ _MAX_DEPTH = 1000
 
 
 def plan_legacy(
-    contents: ArchiveContents, diff_id_of: Callable[[str], DiffID]
-) -> tuple[list[PlannedImage], list[tuple[ImageID, ImageID]]]:
+    contents: ArchiveContents, layer_for: LayerFor, diff_id_of: Callable[[SourceLayer], DiffID]
+) -> tuple[list[SourceImage], list[tuple[ImageID, ImageID]]]:
     """Plan a legacy archive: one image per v1 layer, parents first, tags from ``repositories``.
 
     Args:
         contents: the scanned archive.
-        diff_id_of: stages the layer member at a path and returns its DiffID.
+        layer_for: makes the source layer of an archive path.
+        diff_id_of: stages a source layer and returns its DiffID.
 
     Returns:
         The images (parents before children) and the (child, parent) links.
@@ -37,12 +40,12 @@ def plan_legacy(
         InvalidArchive: ``repositories`` or a ``json`` file is missing or malformed, or a
             tag names a layer that is not in the archive (``invalid target ID: <id>``).
     """
-    by_v1: dict[str, PlannedImage] = {}
+    by_v1: dict[str, SourceImage] = {}
     links: list[tuple[ImageID, ImageID]] = []
     names = [*contents.directories, *(n for n in [*contents.members, *contents.links] if "/" in n)]
     top_dirs = sorted({n.split("/", 1)[0] for n in names if n != "."})
 
-    def load(v1_id: str, depth: int) -> PlannedImage:
+    def load(v1_id: str, depth: int) -> SourceImage:
         if v1_id in by_v1:
             return by_v1[v1_id]
         if depth > _MAX_DEPTH:
@@ -55,18 +58,21 @@ def plan_legacy(
         except UnsupportedOS:
             raise UnsupportedOS(str(os_name), f"cannot load {os_name} image on linux") from None
         parent_v1 = _field(meta, "parent")
-        rootfs, history, layers = RootFS(), list[History](), list[str]()
-        parent: PlannedImage | None = None
+        rootfs = RootFS()
+        history: list[History] = []
+        layers: list[SourceLayer] = []
+        parent: SourceImage | None = None
         if isinstance(parent_v1, str) and parent_v1:
             parent = load(parent_v1, depth + 1)
             rootfs = parent.image.rootfs.clone() if parent.image.rootfs else RootFS()
             history = list(parent.image.history or [])
             layers = list(parent.layers)
         layer_path = f"{v1_id}/layer.tar"
-        rootfs.append(diff_id_of(layer_path))
+        layer = layer_for(layer_path, None)
+        rootfs.append(diff_id_of(layer))
         history.append(history_from_config(raw))
         config = make_config_from_v1_config(raw, rootfs, history)
-        planned = PlannedImage(config, _parse_image(config, layer_path), [*layers, layer_path])
+        planned = SourceImage(config, _parse_image(config, layer_path), [*layers, layer])
         if parent is not None:
             planned.parent = parent.id
             links.append((planned.id, parent.id))

@@ -14,28 +14,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from dockyard.archive.contents import ArchiveContents, MemberData, is_seekable, scan_archive
+from dockyard.archive.contents import ArchiveContents, is_seekable, scan_archive
 from dockyard.archive.legacy import plan_legacy
-from dockyard.archive.plan import PlannedImage, plan_manifest, plan_oci, validate_parents
-from dockyard.archive.tarpath import resolve_in_archive
+from dockyard.archive.plan import plan_manifest, plan_oci, validate_parents
+from dockyard.archive.source import LayerFactory
 from dockyard.compression import Compression, detect, open_decompressed
 from dockyard.errors import (
     ConflictError,
     DockyardError,
-    InvalidArchive,
     InvalidArgumentError,
     InvalidReference,
     NotFoundError,
     StorageError,
 )
-from dockyard.layer import child_chain_id
 from dockyard.platforms import host_platform, parse_platform
-from dockyard.progress import Progress, ProgressCallback, emit
+from dockyard.transfer import SourceImage, StoreSink
 
 if TYPE_CHECKING:
     from dockyard.client import Client
-    from dockyard.digest import ChainID, DiffID, ImageID
-    from dockyard.layer import Layer, StagedLayer
+    from dockyard.digest import DiffID, ImageID
+    from dockyard.layer import StagedLayer
+    from dockyard.progress import ProgressCallback
+    from dockyard.transfer import SourceLayer
 
 __all__ = ["LoadResult", "LoadedImage", "load"]
 
@@ -143,177 +143,74 @@ def _uncompressed(stream: Any, stack: contextlib.ExitStack) -> tuple[Any, Compre
 
 
 class _Loader:
-    """The state of one load: staged layers, references taken, images created."""
+    """One load: the scanned archive as an image source, the store as the sink."""
 
     def __init__(self, client: Client, progress: ProgressCallback | None) -> None:
         self.client = client
-        self.layers = client.layer_store
         self.progress = progress
         self.contents = ArchiveContents()
-        self.loaded = 0
-        self.done_bytes = 0
-        self.total_bytes: int | None = None
+        self.layer_for = LayerFactory(self.contents, progress)
+        self.sink = StoreSink(client)
 
     def run(self, stream: Any, wanted: Any) -> LoadResult:
         scan_archive(stream, self.contents, stage=self._stage_stream, progress=self.progress)
         result = LoadResult()
         links: list[tuple[ImageID, ImageID]] = []
         if self.contents.has("manifest.json"):
-            planned = plan_manifest(self.contents, wanted)
-            links = validate_parents(planned)
+            images = plan_manifest(self.contents, wanted, self.layer_for)
+            links = validate_parents(images)
         elif self.contents.has("index.json"):
-            planned = plan_oci(self.contents, wanted or host_platform())
+            images = plan_oci(self.contents, wanted or host_platform(), self.layer_for)
             result.layout = "oci"
         else:
-            planned, links = plan_legacy(self.contents, self._diff_id_of)
+            images, links = plan_legacy(self.contents, self.layer_for, self._diff_id_of)
             result.layout = "legacy"
-        self._check_members(planned)
-        self._create(planned)
-        self._tag(planned, result)
-        for child, parent in links:
-            self.client.image_store.set_parent(child, parent)
-        result.layers_loaded = self.loaded
+        missing = self.sink.missing(images)
+        self.layer_for.total = sum(layer.size or 0 for layer in missing) or None
+        self.sink.put(images)
+        self._tag(images, result)
+        self.sink.link(links)
+        result.layers_loaded = self.sink.layers_added
         return result
 
-    # -- layers ----------------------------------------------------------------------
-
     def _stage_stream(self, stream: IO[bytes], report: Any) -> StagedLayer:
-        return self.layers.stage(stream, progress=report)
+        return self.client.layer_store.stage(stream, progress=report)
 
-    def _member(self, path: str) -> MemberData:
-        member = self.contents.resolve(path)
-        if member is None:
-            resolved = resolve_in_archive(path, self.contents.links)
-            shown = path if resolved == path.lstrip("/") else f"/{resolved}"
-            raise InvalidArchive(f"open {shown}: no such file or directory")
-        return member
-
-    def _staged(self, path: str, diff_hint: DiffID | None = None) -> StagedLayer:
-        member = self._member(path)
-        if member.staged is not None:
-            return member.staged
-        if member.error is not None:
-            raise member.error
-        item = (diff_hint.hex if diff_hint else path.split("/")[0])[:12]
-
-        base = self.done_bytes
-
-        def report(done: int) -> None:
-            self._report(item, done, member.size, base + done)
-
-        with self.contents.open(member) as stream:
-            staged = self.layers.stage(stream, progress=report)
-        self.done_bytes = base + member.size
-        self._report(item, member.size, member.size, self.done_bytes, done=True)
-        member.staged = staged
-        self.contents.staged.append(staged)
-        return staged
-
-    def _report(
-        self, item: str, current: int, total: int, overall: int, done: bool = False
-    ) -> None:
-        event = Progress("Loading layer", item, current, total, overall, self.total_bytes, done)
-        emit(self.progress, event)
-
-    def _diff_id_of(self, path: str) -> DiffID:
-        return self._staged(path).diff_id
-
-    def _check_members(self, planned: list[PlannedImage]) -> None:
-        """Every layer the store lacks must be in the archive (before anything is written).
-
-        Also totals the bytes still to be read, for the overall progress.
-        """
-        pending: dict[int, int] = {}
-        for entry in planned:
-            parent: ChainID | None = None
-            for index, diff in enumerate(entry.diff_ids):
-                parent = child_chain_id(parent, diff)
-                if parent not in self.layers:
-                    member = self._member(entry.layers[index])
-                    if member.staged is None:
-                        pending[id(member)] = member.size
-        self.total_bytes = sum(pending.values()) or None
+    def _diff_id_of(self, layer: SourceLayer) -> DiffID:
+        return layer.stage(self.client.layer_store).diff_id
 
     def discard_staged(self) -> None:
         for staged in self.contents.staged:
             with contextlib.suppress(DockyardError, OSError):
-                self.layers.discard(staged)
+                self.client.layer_store.discard(staged)
 
-    # -- images ----------------------------------------------------------------------
-
-    def _create(self, planned: list[PlannedImage]) -> None:
-        handles: list[Layer] = []
-        created: list[ImageID] = []
-        try:
-            for entry in planned:
-                handles.extend(self._layers_of(entry))
-                existed = entry.id in self.client.image_store
-                image_id = self.client.image_store.create(entry.config)
-                if not existed:
-                    created.append(image_id)
-        except BaseException:
-            for image_id in reversed(created):
-                with contextlib.suppress(DockyardError):
-                    self.client.image_store.delete(image_id)
-            raise
-        finally:
-            for handle in reversed(handles):
-                with contextlib.suppress(DockyardError):
-                    self.layers.release(handle)
-
-    def _layers_of(self, entry: PlannedImage) -> list[Layer]:
-        handles: list[Layer] = []
-        parent: ChainID | None = None
-        try:
-            for index, diff in enumerate(entry.diff_ids):
-                chain = child_chain_id(parent, diff)
-                if chain in self.layers:
-                    handles.append(self.layers.get(chain))
-                else:
-                    staged = self._staged(entry.layers[index], diff)
-                    if staged.diff_id != diff:
-                        raise InvalidArchive(
-                            f'invalid diffID for layer {index}: expected "{diff}", '
-                            f'got "{staged.diff_id}"'
-                        )
-                    handles.append(self.layers.commit(staged, parent))
-                    self.loaded += 1
-                parent = chain
-        except BaseException:
-            for handle in reversed(handles):
-                with contextlib.suppress(DockyardError):
-                    self.layers.release(handle)
-            raise
-        return handles
-
-    def _tag(self, planned: list[PlannedImage], result: LoadResult) -> None:
-        refs = self.client.reference_store
+    def _tag(self, images: list[SourceImage], result: LoadResult) -> None:
+        """Tag as Docker's load does, collecting its output lines (§7.7 of the spec)."""
         printed = 0
-        for entry in planned:
+        for entry in images:
             printed = 0
             names: list[str] = []
             for ref in entry.tags:
                 familiar = ref.familiar_string()
-                with contextlib.suppress(DockyardError):
-                    old = refs.get(ref)
-                    if old != entry.id:
-                        result.lines.append(
-                            f"The image {familiar} already exists, renaming the old one with "
-                            f"ID {old} to empty string"
-                        )
-                # Docker ignores tagging errors here and still reports the tag.
-                with contextlib.suppress(InvalidReference, ConflictError, StorageError):
-                    refs.add_tag(ref, entry.id, force=True)
+                try:
+                    old = self.sink.tag(ref, entry.id)
+                except (InvalidReference, ConflictError, StorageError):
+                    old = None  # Docker ignores tagging errors here and still reports the tag
+                if old is not None:
+                    result.lines.append(
+                        f"The image {familiar} already exists, renaming the old one with "
+                        f"ID {old} to empty string"
+                    )
                 if result.layout != "legacy":
                     result.lines.append(f"Loaded image: {familiar}")
                 names.append(familiar)
                 printed += 1
             result.images.append(_loaded(entry, names))
         if printed == 0 and result.layout != "legacy":
-            result.lines.extend(f"Loaded image ID: {e.id}" for e in planned)
+            result.lines.extend(f"Loaded image ID: {e.id}" for e in images)
 
 
-def _loaded(entry: PlannedImage, names: list[str]) -> LoadedImage:
+def _loaded(entry: SourceImage, names: list[str]) -> LoadedImage:
     return LoadedImage(entry.id, tuple(names))
 
 

@@ -7,8 +7,7 @@ with only ``repositories`` and ``<v1 id>/json`` (planned in :mod:`legacy`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from dockyard.digest import DiffID, Digest, ImageID, sha256_bytes
 from dockyard.errors import DockyardError, InvalidArchive, InvalidImageConfig, UnsupportedOS
@@ -21,35 +20,22 @@ from dockyard.oci import (
     blob_path,
 )
 from dockyard.reference import Reference, parse_normalized_named
+from dockyard.transfer import SourceImage
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from dockyard.archive.contents import ArchiveContents
     from dockyard.platforms import PlatformSpec
+    from dockyard.transfer import SourceLayer
 
-__all__ = ["PlannedImage", "plan_manifest", "plan_oci", "validate_parents"]
+__all__ = ["LayerFor", "plan_manifest", "plan_oci", "validate_parents"]
 
 MEDIA_DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 
 
-@dataclass
-class PlannedImage:
-    """One image to load: its exact config bytes, layer members and tags."""
-
-    config: bytes
-    image: Image
-    layers: list[str]
-    tags: list[Reference] = field(default_factory=list)
-    parent: ImageID | None = None
-
-    @property
-    def id(self) -> ImageID:
-        """The image ID (sha256 of the config bytes)."""
-        return ImageID(sha256_bytes(self.config))
-
-    @property
-    def diff_ids(self) -> list[DiffID]:
-        """The config's DiffIDs, base first."""
-        return list(self.image.rootfs.diff_ids) if self.image.rootfs is not None else []
+#: Makes the source layer of the member at an archive path (see :mod:`.source`).
+LayerFor: TypeAlias = "Callable[[str, DiffID | None], SourceLayer]"
 
 
 def _field(obj: dict[str, Any], name: str) -> Any:
@@ -91,7 +77,9 @@ def _repo_tag(text: Any) -> Reference:
     return ref
 
 
-def plan_manifest(contents: ArchiveContents, platform: PlatformSpec | None) -> list[PlannedImage]:
+def plan_manifest(
+    contents: ArchiveContents, platform: PlatformSpec | None, layer_for: LayerFor
+) -> list[SourceImage]:
     """Plan a ``manifest.json`` archive (Docker's own format, every version).
 
     Raises:
@@ -111,7 +99,7 @@ def plan_manifest(contents: ArchiveContents, platform: PlatformSpec | None) -> l
         raise InvalidArchive(
             f"json: cannot unmarshal {kind} into Go value of type []tarexport.manifestItem"
         )
-    planned: list[PlannedImage] = []
+    planned: list[SourceImage] = []
     for item in items:
         config_path = _field(item, "Config")
         if not isinstance(config_path, str):
@@ -125,12 +113,7 @@ def plan_manifest(contents: ArchiveContents, platform: PlatformSpec | None) -> l
         layers = _field(item, "Layers") or []
         if not isinstance(layers, list) or not all(isinstance(p, str) for p in layers):
             raise InvalidArchive("invalid manifest: Layers must be a list of paths")
-        entry = PlannedImage(config, image, list(layers))
-        if len(layers) != len(entry.diff_ids):
-            raise InvalidArchive(
-                f"invalid manifest, layers length mismatch: expected {len(layers)}, "
-                f"got {len(entry.diff_ids)}"
-            )
+        entry = _entry(config, image, list(layers), layer_for)
         entry.tags = [_repo_tag(t) for t in _field(item, "RepoTags") or []]
         parent = _field(item, "Parent")
         if isinstance(parent, str) and parent:
@@ -142,7 +125,9 @@ def plan_manifest(contents: ArchiveContents, platform: PlatformSpec | None) -> l
     return planned
 
 
-def plan_oci(contents: ArchiveContents, platform: PlatformSpec) -> list[PlannedImage]:
+def plan_oci(
+    contents: ArchiveContents, platform: PlatformSpec, layer_for: LayerFor
+) -> list[SourceImage]:
     """Plan a pure OCI image layout (``index.json``), choosing ``platform`` in indexes.
 
     Raises:
@@ -151,7 +136,7 @@ def plan_oci(contents: ArchiveContents, platform: PlatformSpec) -> list[PlannedI
         InvalidImageConfig: a config is invalid.
     """
     index = _blob_json(contents, "index.json", None)
-    planned: list[PlannedImage] = []
+    planned: list[SourceImage] = []
     for desc in _manifests(index, "index.json"):
         for manifest, notes in _resolve(contents, desc, platform):
             config_desc = _field(manifest, "config") or {}
@@ -162,12 +147,7 @@ def plan_oci(contents: ArchiveContents, platform: PlatformSpec) -> list[PlannedI
                 for layer in _field(manifest, "layers") or []
                 if isinstance(layer, dict)
             ]
-            entry = PlannedImage(config, image, layers)
-            if len(layers) != len(entry.diff_ids):
-                raise InvalidArchive(
-                    f"invalid manifest, layers length mismatch: expected {len(layers)}, "
-                    f"got {len(entry.diff_ids)}"
-                )
+            entry = _entry(config, image, layers, layer_for)
             entry.tags = _oci_tags(notes)
             if not any(p.id == entry.id for p in planned):
                 planned.append(entry)
@@ -175,6 +155,22 @@ def plan_oci(contents: ArchiveContents, platform: PlatformSpec) -> list[PlannedI
                 existing = next(p for p in planned if p.id == entry.id)
                 existing.tags += [t for t in entry.tags if t not in existing.tags]
     return planned
+
+
+def _entry(config: bytes, image: Image, paths: list[str], layer_for: LayerFor) -> SourceImage:
+    """An image with one source layer per DiffID.
+
+    Raises:
+        InvalidArchive: the numbers of layer files and DiffIDs differ.
+    """
+    diff_ids = list(image.rootfs.diff_ids) if image.rootfs is not None else []
+    if len(paths) != len(diff_ids):
+        raise InvalidArchive(
+            f"invalid manifest, layers length mismatch: expected {len(paths)}, "
+            f"got {len(diff_ids)}"
+        )
+    layers = [layer_for(path, diff) for path, diff in zip(paths, diff_ids, strict=True)]
+    return SourceImage(config, image, layers)
 
 
 def _oci_tags(annotations: dict[str, Any]) -> list[Reference]:
@@ -267,7 +263,7 @@ def json_object(raw: bytes, where: str) -> dict[str, Any]:
     return value
 
 
-def validate_parents(planned: list[PlannedImage]) -> list[tuple[ImageID, ImageID]]:
+def validate_parents(planned: list[SourceImage]) -> list[tuple[ImageID, ImageID]]:
     """The (child, parent) links to record; a parent outside the archive is dropped.
 
     Raises:
