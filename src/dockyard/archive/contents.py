@@ -9,6 +9,8 @@ layer store's staging area (pipes and compressed input), so each layer is writte
 from __future__ import annotations
 
 import io
+import os
+import stat
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, cast
 
@@ -97,6 +99,15 @@ class ArchiveContents:
             return MemberSlice(self.stream, member.offset, member.size, member.name).read()
         raise InvalidArchive(f"{path}: too large to be a metadata file")
 
+    def _span(self, offset: int, size: int) -> tuple[int, int, int] | None:
+        try:
+            fd = int(self.stream.fileno())
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+            return None
+        return fd, offset, size
+
     def open(self, member: MemberData) -> IO[bytes]:
         """A reader over a member's raw bytes (from memory or by offset).
 
@@ -107,7 +118,7 @@ class ArchiveContents:
             return io.BytesIO(member.data)
         if member.offset is not None:
             piece = MemberSlice(self.stream, member.offset, member.size, member.name)
-            return cast("IO[bytes]", _SliceIO(piece))
+            return cast("IO[bytes]", _SliceIO(piece, self._span(member.offset, member.size)))
         raise InvalidArchive(f"{member.name}: data is not available")
 
 
@@ -117,9 +128,14 @@ def _display(path: str, resolved: str) -> str:
 
 
 class _SliceIO(io.RawIOBase):
-    def __init__(self, piece: MemberSlice) -> None:
+    def __init__(self, piece: MemberSlice, span: tuple[int, int, int] | None = None) -> None:
         super().__init__()
         self._piece = piece
+        self._span = span
+
+    def file_range(self) -> tuple[int, int, int] | None:
+        """``(fd, offset, size)`` of the data in a regular file, for kernel copies."""
+        return self._span
 
     def readable(self) -> bool:
         return True

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from dockyard._atomic import TEMP_PREFIX, fsync_dir
-from dockyard.compression import Compression, open_decompressed
+from dockyard.compression import PEEK_SIZE, Compression, detect, open_decompressed
 from dockyard.digest import DiffID, Digest
 from dockyard.errors import StorageError
+from dockyard.layer.model import InvalidLayer
 from dockyard.layer.tarscan import TarScanner
 
 if TYPE_CHECKING:
@@ -78,6 +81,9 @@ def ingest(
         StorageError: the payload cannot be written.
         OSError: reading ``stream`` itself failed (passed through unchanged).
     """
+    span = _file_range(stream)
+    if span is not None:
+        return _ingest_range(*span, destination, progress)
     counter = _CountingReader(stream)
     reader, kind = open_decompressed(counter)
     temp = destination.with_name(f"{TEMP_PREFIX}{destination.name}")
@@ -103,6 +109,92 @@ def ingest(
     fsync_dir(destination.parent)
     diff_id = DiffID(Digest.from_hex(hasher.hexdigest()))
     return IngestResult(diff_id, scanner.size, length, kind)
+
+
+def _file_range(stream: Any) -> tuple[int, int, int] | None:
+    """``(fd, offset, size)`` when ``stream`` is an uncompressed slice of a regular file."""
+    get = getattr(stream, "file_range", None)
+    span = get() if callable(get) else None
+    if span is None:
+        return None
+    fd, offset, size = span
+    if detect(os.pread(fd, PEEK_SIZE, offset)) is not Compression.NONE:
+        return None
+    return fd, offset, size
+
+
+def _ingest_range(
+    fd: int, offset: int, size: int, destination: Path, progress: Callable[[int], None] | None
+) -> IngestResult:
+    """Store an uncompressed layer that lies in a regular file.
+
+    The kernel copies the bytes while this thread reads them once more (mostly from the
+    page cache) to scan them, and a second thread hashes them.
+    """
+    temp = destination.with_name(f"{TEMP_PREFIX}{destination.name}")
+    hasher = hashlib.sha256()
+    scanner = TarScanner()
+    try:
+        with _open_new(temp) as out, ThreadPoolExecutor(2) as pool:
+            copy = pool.submit(_copy_range, fd, out.fileno(), offset, size)
+            pos = 0
+            hashing: Future[None] | None = None
+            while pos < size:
+                chunk = os.pread(fd, min(CHUNK_SIZE, size - pos), offset + pos)
+                if not chunk:
+                    break
+                if hashing is not None:
+                    hashing.result()
+                hashing = pool.submit(hasher.update, chunk)
+                if not scanner.done:
+                    scanner.feed(chunk)
+                pos += len(chunk)
+                if progress is not None:
+                    progress(pos)
+            if hashing is not None:
+                hashing.result()
+            copy.result()
+            if pos != size:
+                raise InvalidLayer("unexpected EOF")
+            scanner.finish()
+            _storage(os.fsync, out.fileno())
+        _storage(os.replace, temp, destination)
+    except BaseException:
+        _discard(temp)
+        raise
+    fsync_dir(destination.parent)
+    return IngestResult(DiffID(Digest.from_hex(hasher.hexdigest())), scanner.size, size,
+                        Compression.NONE)
+
+
+def _copy_range(src: int, dst: int, offset: int, size: int) -> None:
+    """Copy ``size`` bytes at ``offset`` of ``src`` to the start of ``dst`` in the kernel."""
+    done = 0
+    try:
+        while done < size:
+            count = os.copy_file_range(src, dst, size - done, offset + done, done)
+            if count == 0:
+                break
+            done += count
+    except OSError as exc:
+        if done == 0 and exc.errno in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            _copy_by_reading(src, dst, offset, size)
+            return
+        raise StorageError(f"failed to store layer data: {exc}") from exc
+    if done != size:
+        raise InvalidLayer("unexpected EOF")
+
+
+def _copy_by_reading(src: int, dst: int, offset: int, size: int) -> None:
+    done = 0
+    while done < size:
+        chunk = os.pread(src, min(CHUNK_SIZE, size - done), offset + done)
+        if not chunk:
+            raise InvalidLayer("unexpected EOF")
+        view = memoryview(chunk)
+        while view:
+            written = os.pwrite(dst, view, done)
+            view, done = view[written:], done + written
 
 
 def _storage(function: Callable[..., object], *args: Any) -> None:

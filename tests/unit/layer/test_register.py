@@ -11,6 +11,8 @@ import os
 import tarfile
 import threading
 import tracemalloc
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -175,3 +177,56 @@ def test_compressed_register_is_memory_bounded(store: LayerStore) -> None:
         tracemalloc.stop()
     assert layer.diff_size == 64 << 20
     assert peak < 16 << 20
+
+
+class _Range(io.RawIOBase):
+    """A slice of a file that offers its (fd, offset, size) for kernel copies."""
+
+    def __init__(self, path: Path, offset: int, size: int) -> None:
+        super().__init__()
+        self._file = path.open("rb")
+        self._file.seek(offset)
+        self._left = size
+        self._span = (self._file.fileno(), offset, size)
+
+    def file_range(self) -> tuple[int, int, int]:
+        return self._span
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._file.read(min(len(buffer), self._left))
+        self._left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_stage_from_a_file_range_equals_stream(tmp_path: Path, compressed: bool) -> None:
+
+
+    tar = make_tar([(f"f{i}", bytes([i]) * (i * 1000)) for i in range(50)])
+    data = gzip.compress(tar) if compressed else tar
+    path = tmp_path / "archive.bin"
+    path.write_bytes(b"x" * 1536 + data + b"y" * 512)
+    ranged = LayerStore(tmp_path / "a" / "layerdb", tmp_path / "a" / "data")
+    plain = LayerStore(tmp_path / "b" / "layerdb", tmp_path / "b" / "data")
+    with _Range(path, 1536, len(data)) as source:
+        one = ranged.stage(source)
+    two = plain.stage(io.BytesIO(data))
+    assert (one.diff_id, one.size, one.length) == (two.diff_id, two.size, two.length)
+    assert (one.payload_dir / "layer.tar").read_bytes() == tar
+
+
+def test_stage_from_a_file_range_refuses_garbage(tmp_path: Path) -> None:
+    path = tmp_path / "archive.bin"
+    path.write_bytes(b"\x01" * 4096)
+    store = LayerStore(tmp_path / "layerdb", tmp_path / "data")
+    with _Range(path, 512, 2048) as source, pytest.raises(InvalidLayer):
+        store.stage(source)
+    assert list((tmp_path / "data").iterdir()) == []
