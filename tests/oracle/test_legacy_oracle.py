@@ -11,8 +11,7 @@ import pytest
 
 import dockyard
 from dockyard.archive.load import load
-from dockyard.errors import ImageNotFound
-from tests.oracle.util import oracle_dir
+from tests.oracle.util import assert_image_as_docker, oracle_dir
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -41,14 +40,6 @@ def test_legacy_load_matches_docker(tmp_path: Path, name: str) -> None:
     assert len(record["images"]) > 1 or name == "base"
     assert sorted(client.image_store.ids()) == sorted(i["Id"] for i in record["images"])
     for expected in record["images"]:
-        image_id = expected["Id"]
-        tags = sorted(r.familiar_string() for r in client.reference_store.references(image_id))
-        assert tags == sorted(expected["RepoTags"])
-        try:
-            parent = client.image_store.get_parent(image_id)
-        except ImageNotFound:
-            parent = None
-        assert (parent or "") == expected["Parent"]
-        img = client.image_store.get(image_id)
-        assert img.rootfs is not None
-        assert list(img.rootfs.diff_ids) == expected["Layers"]
+        assert_image_as_docker(
+            client, expected["Id"], expected["RepoTags"], expected["Parent"], expected["Layers"]
+        )

@@ -16,8 +16,7 @@ import pytest
 import dockyard
 from dockyard.archive.load import load
 from dockyard.compression import Compression, compress_writer
-from dockyard.errors import ImageNotFound
-from tests.oracle.util import archives, load_json, oracle_dir
+from tests.oracle.util import archives, assert_image_as_docker, load_json, oracle_dir
 
 VERSIONS = ["docker-20.10", "docker-28.3"]
 
@@ -37,16 +36,9 @@ def _check_against_record(client: dockyard.Client, archive: Path, output: str) -
     want = {i["Id"]: i for i in record["inspect"]}
     assert sorted(client.image_store.ids()) == sorted(want)
     for image_id, inspect in want.items():
-        refs = sorted(r.familiar_string() for r in client.reference_store.references(image_id))
-        assert refs == sorted(inspect["RepoTags"])
-        try:
-            parent = client.image_store.get_parent(image_id)
-        except ImageNotFound:
-            parent = None
-        assert (parent or "") == inspect["Parent"]
-        img = client.image_store.get(image_id)
-        assert img.rootfs is not None
-        assert list(img.rootfs.diff_ids) == inspect["RootFS"]["Layers"]
+        assert_image_as_docker(
+            client, image_id, inspect["RepoTags"], inspect["Parent"], inspect["RootFS"]["Layers"]
+        )
 
 
 @pytest.mark.parametrize(("version", "name"), _cases())

@@ -118,3 +118,21 @@ def create_image(
     for layer in handles:
         client.layer_store.release(layer)
     return image_id, [h.chain_id for h in handles]
+
+
+def assert_image_as_docker(
+    client: Any, image_id: str, tags: list[str], parent: str, layers: list[str]
+) -> None:
+    """The store holds ``image_id`` with exactly Docker's tags, parent and layer DiffIDs."""
+    from dockyard.errors import ImageNotFound
+
+    refs = sorted(r.familiar_string() for r in client.reference_store.references(image_id))
+    assert refs == sorted(tags), image_id
+    try:
+        recorded = client.image_store.get_parent(image_id)
+    except ImageNotFound:
+        recorded = None
+    assert (recorded or "") == parent, image_id
+    img = client.image_store.get(image_id)
+    assert img.rootfs is not None
+    assert list(img.rootfs.diff_ids) == layers, image_id
