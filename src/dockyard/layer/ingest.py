@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -17,7 +18,7 @@ from dockyard.layer.model import InvalidLayer
 from dockyard.layer.tarscan import TarScanner
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
 __all__ = ["CHUNK_SIZE", "IngestResult", "ingest"]
@@ -86,29 +87,39 @@ def ingest(
         return _ingest_range(*span, destination, progress)
     counter = _CountingReader(stream)
     reader, kind = open_decompressed(counter)
-    temp = destination.with_name(f"{TEMP_PREFIX}{destination.name}")
     hasher = hashlib.sha256()
     scanner = TarScanner()
     length = 0
+    with reader, _published(destination) as out:
+        while chunk := reader.read(CHUNK_SIZE):
+            hasher.update(chunk)
+            _write_all(out, chunk)
+            if not scanner.done:
+                scanner.feed(chunk)
+            length += len(chunk)
+            if progress is not None:
+                progress(counter.count)
+        scanner.finish()
+    diff_id = DiffID(Digest.from_hex(hasher.hexdigest()))
+    return IngestResult(diff_id, scanner.size, length, kind)
+
+
+@contextlib.contextmanager
+def _published(destination: Path) -> Iterator[IO[bytes]]:
+    """A new temp file next to ``destination``, fsynced and renamed onto it on success.
+
+    On any error the temp file is removed and ``destination`` is left untouched.
+    """
+    temp = destination.with_name(f"{TEMP_PREFIX}{destination.name}")
     try:
-        with reader, _open_new(temp) as out:
-            while chunk := reader.read(CHUNK_SIZE):
-                hasher.update(chunk)
-                _write_all(out, chunk)
-                if not scanner.done:
-                    scanner.feed(chunk)
-                length += len(chunk)
-                if progress is not None:
-                    progress(counter.count)
-            scanner.finish()
+        with _open_new(temp) as out:
+            yield out
             _storage(os.fsync, out.fileno())
         _storage(os.replace, temp, destination)
     except BaseException:
         _discard(temp)
         raise
     fsync_dir(destination.parent)
-    diff_id = DiffID(Digest.from_hex(hasher.hexdigest()))
-    return IngestResult(diff_id, scanner.size, length, kind)
 
 
 def _file_range(stream: Any) -> tuple[int, int, int] | None:
@@ -131,40 +142,32 @@ def _ingest_range(
     The kernel copies the bytes while this thread reads them once more (mostly from the
     page cache) to scan them, and a second thread hashes them.
     """
-    temp = destination.with_name(f"{TEMP_PREFIX}{destination.name}")
     hasher = hashlib.sha256()
     scanner = TarScanner()
-    try:
-        with _open_new(temp) as out, ThreadPoolExecutor(2) as pool:
-            copy = pool.submit(_copy_range, fd, out.fileno(), offset, size)
-            pos = 0
-            hashing: Future[None] | None = None
-            while pos < size:
-                chunk = os.pread(fd, min(CHUNK_SIZE, size - pos), offset + pos)
-                if not chunk:
-                    break
-                if hashing is not None:
-                    hashing.result()
-                hashing = pool.submit(hasher.update, chunk)
-                if not scanner.done:
-                    scanner.feed(chunk)
-                pos += len(chunk)
-                if progress is not None:
-                    progress(pos)
+    with _published(destination) as out, ThreadPoolExecutor(2) as pool:
+        copy = pool.submit(_copy_range, fd, out.fileno(), offset, size)
+        pos = 0
+        hashing: Future[None] | None = None
+        while pos < size:
+            chunk = os.pread(fd, min(CHUNK_SIZE, size - pos), offset + pos)
+            if not chunk:
+                break
             if hashing is not None:
                 hashing.result()
-            copy.result()
-            if pos != size:
-                raise InvalidLayer("unexpected EOF")
-            scanner.finish()
-            _storage(os.fsync, out.fileno())
-        _storage(os.replace, temp, destination)
-    except BaseException:
-        _discard(temp)
-        raise
-    fsync_dir(destination.parent)
-    return IngestResult(DiffID(Digest.from_hex(hasher.hexdigest())), scanner.size, size,
-                        Compression.NONE)
+            hashing = pool.submit(hasher.update, chunk)
+            if not scanner.done:
+                scanner.feed(chunk)
+            pos += len(chunk)
+            if progress is not None:
+                progress(pos)
+        if hashing is not None:
+            hashing.result()
+        copy.result()
+        if pos != size:
+            raise InvalidLayer("unexpected EOF")
+        scanner.finish()
+    diff_id = DiffID(Digest.from_hex(hasher.hexdigest()))
+    return IngestResult(diff_id, scanner.size, size, Compression.NONE)
 
 
 def _copy_range(src: int, dst: int, offset: int, size: int) -> None:
