@@ -150,7 +150,7 @@ class Image:
     ) -> Iterator[bytes]:
         """Stream the image as a ``docker save`` archive.
 
-        The archive is written to an anonymous temporary file in the store (never held
+        The archive is written to an anonymous temporary file (never held
         in memory) when the first chunk is asked for, then read back in chunks.
 
         Args:
@@ -317,10 +317,10 @@ class ImageCollection:
 
 
 def _stream_save(client: Client, name: str, chunk_size: int | None) -> Iterator[bytes]:
-    """Save ``name`` into an anonymous temporary file of the store, then yield it."""
+    """Save ``name`` into an anonymous temporary file, then yield it."""
     # Imported by name: the saver is optional at import time of this module.
     save: Any = importlib.import_module("dockyard.archive.save").save
-    with tempfile.TemporaryFile(dir=client.tmp_dir) as spool:
+    with tempfile.TemporaryFile(prefix="dockyard-save-") as spool:
         save(client, [name], spool)
         spool.seek(0)
         size = chunk_size if chunk_size and chunk_size > 0 else -1

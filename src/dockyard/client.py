@@ -1,77 +1,115 @@
-"""The composition root: one store directory wired into its backend and stores.
+"""The composition root: ``dockyard.open(root)`` returns a :class:`Client` for one store.
 
-``dockyard.open(root)`` is the only place that knows the on-disk layout::
-
-    <root>/
-      .lock  .generation                   writer lock and change token
-      image/dockyard/imagedb/              image configs and metadata (Docker's layout)
-      image/dockyard/layerdb/              layer metadata (Docker's layout)
-      image/dockyard/repositories.json     tags and digests (Docker's format)
-      dockyard/<cache-id>/layer.tar        the exact tar stream of every layer
-      tmp/                                 scratch space of running operations
+The client is cheap to create: it reads and creates nothing until a command does.
+Commands read through :meth:`Client.view` (a snapshot; never waits for a writer) and
+write through :meth:`Client.transaction` (one commit per command), staging layers first
+in a :meth:`Client.staging` area outside the writer lock. ``image_store``,
+``layer_store`` and ``reference_store`` offer moby's store operations one at a time.
+See :mod:`dockyard.store.layout` for what lives where on disk.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockyard._atomic import clean_temp_files, make_dirs, remove_tree
-from dockyard._lock import StoreLock
-from dockyard.content import FSBackend
-from dockyard.errors import StorageError
-from dockyard.image.store import ImageStore
-from dockyard.layer import LayerStore
-from dockyard.reference import ReferenceStore
+from dockyard.store.facades import ImageStore, LayerStore, ReferenceStore
+from dockyard.store.layout import DRIVER, Layout
+from dockyard.store.store import Store
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from dockyard.api import ImageCollection
-    from dockyard.image.store import RestoreProblem
+    from dockyard.reference.parse import Compat
+    from dockyard.store.scratch import ScratchDir
+    from dockyard.store.staging import StagingArea
+    from dockyard.store.txn import Transaction
+    from dockyard.store.view import Stats, View
 
-__all__ = ["DRIVER", "Client", "StoreProblems", "default_root", "open"]
-
-#: The name under ``image/`` and of the layer data directory (Docker's graph-driver slot).
-DRIVER = "dockyard"
+__all__ = ["DRIVER", "Client", "StoreProblem", "default_root", "open"]
 
 
 @dataclass(frozen=True, slots=True)
-class StoreProblems:
-    """What opening (or refreshing) a store found wrong and skipped."""
+class StoreProblem:
+    """Something in the store that cannot be used (found when the index was built).
 
-    images: tuple[RestoreProblem, ...]
-    layers: tuple[str, ...]
+    Attributes:
+        kind: ``tampered-image``, ``invalid-image``, ``missing-layer`` or
+            ``invalid-layer``.
+        subject: the image ID or layer concerned.
+        path: the file or directory concerned.
+        detail: what is wrong.
+    """
 
-    def __bool__(self) -> bool:
-        return bool(self.images or self.layers)
+    kind: str
+    subject: str
+    path: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.path}: {self.detail}"
 
 
 class Client:
-    """One image store directory: backend, layer store, image store and reference store."""
+    """One image store directory.
 
-    def __init__(self, root: Path | str) -> None:
-        """Open (creating when missing) the store at ``root``.
+    Args:
+        root: the store directory (created by the first command that writes).
+        compat: ``"v28"`` (default) or ``"v20.10"`` wording of tag conflicts.
+    """
+
+    def __init__(self, root: Path | str, *, compat: Compat = "v28") -> None:
+        self.root = Path(root).absolute()
+        self.store = Store(self.root, compat=compat)
+        self.image_store = ImageStore(self.store)
+        self.layer_store = LayerStore(self.store)
+        self.reference_store = ReferenceStore(self.store)
+
+    @property
+    def layout(self) -> Layout:
+        """Where the store's files are."""
+        return self.store.layout
+
+    @property
+    def stats(self) -> Stats:
+        """Counters of configs read, commits and ``repositories.json`` writes."""
+        return self.store.stats
+
+    def view(self) -> AbstractContextManager[View]:
+        """A snapshot of the last committed state (see :class:`~dockyard.store.view.View`)."""
+        return self.store.view()
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """One command's changes, committed all at once when the block ends.
 
         Raises:
-            StorageError: the directory cannot be created or read.
+            StoreReadOnly: the store cannot be written.
         """
-        self.root = Path(root).absolute()
-        base = self.root / "image" / DRIVER
-        try:
-            make_dirs(base, 0o700)
-            make_dirs(self.root / "tmp", 0o700)
-        except OSError as exc:
-            raise StorageError(f"failed to create store at {self.root}: {exc}") from exc
-        self.lock = StoreLock(self.root)
-        self._mutex = threading.RLock()
-        self.backend = FSBackend(base / "imagedb")
-        self.layer_store = LayerStore(base / "layerdb", self.root / DRIVER, self.lock)
-        self.image_store = ImageStore(self.backend, self.layer_store, self.lock)
-        self.reference_store = ReferenceStore(base / "repositories.json", self.lock)
-        self.lock.set_refresh(self._reload)
-        self.cleaned = self._cleanup()
-        self.problems = self._problems()
+        return self.store.transaction()
+
+    def staging(self) -> StagingArea:
+        """A staging area for layers; use it before taking a transaction.
+
+        Raises:
+            StoreReadOnly: the store cannot be written.
+        """
+        return self.store.staging()
+
+    def scratch(self) -> ScratchDir:
+        """Scratch space on the store's filesystem (removed when closed, or when dead).
+
+        Raises:
+            StoreReadOnly: the store cannot be written.
+        """
+        return self.store.scratch()
+
+    @property
+    def problems(self) -> list[StoreProblem]:
+        """Images and layers that cannot be used, as found when the index was built."""
+        with self.view() as view:
+            return [StoreProblem(*row) for row in view.problems()]
 
     @property
     def images(self) -> ImageCollection:
@@ -80,45 +118,9 @@ class Client:
 
         return ImageCollection(self)
 
-    @property
-    def tmp_dir(self) -> Path:
-        """Scratch directory inside the store (same filesystem, so renames are atomic)."""
-        return self.root / "tmp"
-
-    def refresh(self) -> None:
-        """Re-read the store if another process changed it since this one last looked."""
-        self.lock.refresh_if_stale()
-
-    def _reload(self) -> None:
-        with self._mutex:
-            self.image_store.restore(reload_layers=self.layer_store.reload)
-            self.reference_store.reload()
-            self.problems = self._problems()
-
-    def _problems(self) -> StoreProblems:
-        return StoreProblems(
-            images=tuple(self.image_store.problems),
-            layers=tuple(str(p) for p in self.layer_store.problems),
-        )
-
-    def _cleanup(self) -> list[Path]:
-        """Remove what interrupted writers left behind, if no writer is active now."""
-        removed: list[Path] = []
-        with self.lock.exclusive(blocking=False) as got:
-            if not got:
-                return removed
-            removed.extend(self.layer_store.cleanup())
-            removed.extend(self.backend.clean())
-            removed.extend(clean_temp_files(self.root / "image" / DRIVER))
-            removed.extend(clean_temp_files(self.root))
-            for entry in sorted(self.tmp_dir.iterdir()):
-                remove_tree(entry)
-                removed.append(entry)
-        return removed
-
     def close(self) -> None:
-        """Release the resources of this client (nothing is held between calls)."""
-        self.lock.set_refresh(None)
+        """Release cached resources (nothing is held between calls)."""
+        self.store.close()
 
     def __enter__(self) -> Client:
         return self
@@ -127,7 +129,7 @@ class Client:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<dockyard.Client root={str(self.root)!r} images={len(self.image_store)}>"
+        return f"<dockyard.Client root={str(self.root)!r}>"
 
 
 def default_root() -> Path:
@@ -139,13 +141,11 @@ def default_root() -> Path:
     return Path.home() / ".local" / "share" / "dockyard"
 
 
-def open(root: Path | str | None = None) -> Client:
-    """Open the image store at ``root`` (created when missing) and return its client.
+def open(root: Path | str | None = None, *, compat: Compat = "v28") -> Client:
+    """Open the image store at ``root`` and return its client (nothing is created yet).
 
     Args:
         root: the store directory; default :func:`default_root`.
-
-    Raises:
-        StorageError: the directory cannot be created or read.
+        compat: ``"v28"`` or ``"v20.10"`` wording of tag conflicts.
     """
-    return Client(default_root() if root is None else root)
+    return Client(default_root() if root is None else root, compat=compat)

@@ -21,6 +21,7 @@ for an error text find the Docker discussion of it.
     ├── FormatError
     │     InvalidArchive · UnsafeArchivePath · InvalidOCILayout · CompressionError
     ├── StorageError(OSError-like failures of the store itself)
+│     StoreReadOnly
     └── RegistryError
 """
 
@@ -51,6 +52,7 @@ __all__ = [
     "ReferenceNotFound",
     "RegistryError",
     "StorageError",
+    "StoreReadOnly",
     "TagConflict",
     "UnsafeArchivePath",
     "UnsupportedOS",
@@ -90,6 +92,15 @@ class StorageError(DockyardError):
 
 class RegistryError(DockyardError):
     """A registry answered with an error."""
+
+
+class StoreReadOnly(StorageError):
+    """A command that writes was run on a store this process cannot write."""
+
+    def __init__(self, root: str, detail: str = "") -> None:
+        self.root = root
+        self.detail = detail
+        super().__init__(f"store {root} is read-only" + (f" ({detail})" if detail else ""))
 
 
 # --- not found --------------------------------------------------------------------------

@@ -56,7 +56,8 @@ def test_import_config_matches_docker(dockerd: PrivateDockerd, tmp_path: Path) -
 
     client = dockyard.open(tmp_path / "store")
     image_id = import_image(client, source, "test/imp:v1", changes=CHANGES, message="my import")
-    ours = client.backend.get(image_id)
+    with client.view() as view:
+        ours = view.config(image_id)
 
     theirs_obj, ours_obj = json.loads(theirs), json.loads(ours)
     assert list(theirs_obj) == list(ours_obj)

@@ -51,7 +51,8 @@ def oracle_names() -> dict[str, list[str]]:
 
 
 def expected_tags(client: dockyard.Client, names: list[str]) -> dict[str, set[str]]:
-    return {i.image_id: set(i.repo_tags) for i in resolve_names(client, names)}
+    with client.view() as view:
+        return {i.image_id: set(i.repo_tags) for i in resolve_names(view, names)}
 
 
 def loaded_tags(dockerd: PrivateDockerd) -> dict[str, set[str]]:

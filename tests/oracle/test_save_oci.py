@@ -103,7 +103,7 @@ def test_oci_archive_is_a_complete_layout(
         "org.opencontainers.image.ref.name": "latest",
     }
     assert [i.image_id for i in result.images][-1] == untagged_id
-    assert list(client.tmp_dir.iterdir()) == []
+    assert not client.layout.tmp.exists() or list(client.layout.tmp.iterdir()) == []
 
 
 @pytest.mark.parametrize("kind", [Compression.NONE, Compression.GZIP])

@@ -13,8 +13,9 @@ import pytest
 import dockyard
 from dockyard.errors import InvalidArchive, NotFoundError
 from dockyard.image import Image
-from dockyard.layer import LayerStore, StagedLayer
+from dockyard.layer import StagedLayer
 from dockyard.reference import parse_normalized_named
+from dockyard.store.staging import Stager
 from dockyard.transfer import SourceImage, StoreSink
 from tests.hostile.builders import layer_tar, sha
 
@@ -35,9 +36,9 @@ class BlobLayer:
         if not self.blob:
             raise NotFoundError("blob unknown to registry")
 
-    def stage(self, layers: LayerStore) -> StagedLayer:
+    def stage(self, staging: Stager) -> StagedLayer:
         self.fetched.append(self.label)
-        return layers.stage(io.BytesIO(self.blob))
+        return staging.stage(io.BytesIO(self.blob))
 
 
 def _image(tars: list[bytes], layers: list[BlobLayer], tag: str = "") -> SourceImage:
@@ -55,19 +56,26 @@ def test_put_reuses_layers_and_tags(tmp_path: Path) -> None:
     base_blob, top_blob = BlobLayer(gzip.compress(base)), BlobLayer(gzip.compress(top))
     first = _image([base], [base_blob], "remote/base:1")
     second = _image([base, top], [base_blob, top_blob], "remote/app:1")
-    sink = StoreSink(client)
-    with client.lock.exclusive():
-        assert sink.missing([first, second]) == [base_blob, top_blob]
-        ids = sink.put([first, second])
-    assert ids == [first.id, second.id]
-    assert sink.layers_added == 2
-    assert base_blob.fetched == ["blob"], "a layer is fetched once"
-    assert sink.tag(second.tags[0], second.id) is None
-    assert sink.tag(parse_normalized_named("remote/app:1"), first.id) == second.id
-    again = StoreSink(client)
-    assert again.missing([second]) == []
-    again.put([second])
-    assert again.layers_added == 0
+    with client.staging() as staging:
+        sink = StoreSink(client, staging)
+        missing = sink.missing([first, second])
+        assert missing == [base_blob, top_blob]
+        sink.stage(missing)
+        with client.transaction() as tx:
+            ids = sink.put(tx, [first, second])
+        assert ids == [first.id, second.id]
+        assert sink.layers_added == 2
+        assert base_blob.fetched == ["blob"], "a layer is fetched once"
+        with client.transaction() as tx:
+            assert sink.tag(tx, second.tags[0], second.id) is None
+        with client.transaction() as tx:
+            assert sink.tag(tx, parse_normalized_named("remote/app:1"), first.id) == second.id
+        again = StoreSink(client, staging)
+        assert again.missing([second]) == []
+        with client.transaction() as tx:
+            again.put(tx, [second])
+        assert again.layers_added == 0
+    assert client.reference_store.get("remote/app:1") == first.id
 
 
 def test_put_is_all_or_nothing(tmp_path: Path) -> None:
@@ -75,15 +83,20 @@ def test_put_is_all_or_nothing(tmp_path: Path) -> None:
     good, bad = layer_tar({"a": b"1"}), layer_tar({"b": b"2"})
     first = _image([good], [BlobLayer(good)])
     lying = _image([good, bad], [BlobLayer(good), BlobLayer(layer_tar({"c": b"3"}))])
-    with pytest.raises(InvalidArchive, match='invalid diffID for layer 1: expected "'):
-        StoreSink(client).put([first, lying])
+    with (
+        pytest.raises(InvalidArchive, match='invalid diffID for layer 1: expected "'),
+        client.staging() as staging,
+        client.transaction() as tx,
+    ):
+        StoreSink(client, staging).put(tx, [first, lying])
     assert len(client.image_store) == 0
     assert len(client.layer_store) == 0
     assert list((client.root / "dockyard").iterdir()) == []
+    assert list((client.root / "tmp").iterdir()) == []
 
 
 def test_missing_checks_availability(tmp_path: Path) -> None:
     client = dockyard.open(tmp_path / "store")
     tar = layer_tar({"a": b"1"})
-    with pytest.raises(NotFoundError, match="blob unknown"):
-        StoreSink(client).missing([_image([tar], [BlobLayer(b"")])])
+    with pytest.raises(NotFoundError, match="blob unknown"), client.staging() as staging:
+        StoreSink(client, staging).missing([_image([tar], [BlobLayer(b"")])])

@@ -16,7 +16,7 @@ import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from dockyard.archive._save_layout import Entry, EntryKind
 from dockyard.archive.tarwriter import DockerTarWriter, TarStyle, walk_order
@@ -29,9 +29,20 @@ if TYPE_CHECKING:
 
     from dockyard.archive._save_layout import Layout
     from dockyard.archive.tarwriter import WritableStream
-    from dockyard.layer import LayerStore
 
-__all__ = ["DirSink", "LayerCopier", "TarSink", "ordered"]
+__all__ = ["DirSink", "LayerCopier", "LayerPayloads", "TarSink", "ordered"]
+
+
+class LayerPayloads(Protocol):
+    """Where a save finds the stored tar stream of each layer."""
+
+    def payload_path(self, chain: ChainID) -> Path:
+        """The payload file of a layer."""
+        ...
+
+    def tar_stream(self, chain: ChainID) -> BinaryIO:
+        """The layer's tar stream, verified against its DiffID at EOF."""
+        ...
 
 _CHUNK = 1 << 20
 _SAVING = "Saving layer"
@@ -91,13 +102,13 @@ class LayerCopier:
     """Copies stored layers out of the store, verified, with progress reports.
 
     Args:
-        layer_store: where the layers are.
+        layer_store: where the layers are (``payload_path`` and ``tar_stream`` by chain).
         progress: the caller's progress callback, if any.
         overall_total: bytes of all layers of the save, for the overall progress.
     """
 
     def __init__(
-        self, layer_store: LayerStore, progress: ProgressCallback | None, overall_total: int
+        self, layer_store: LayerPayloads, progress: ProgressCallback | None, overall_total: int
     ) -> None:
         self.layer_store = layer_store
         self._progress = progress

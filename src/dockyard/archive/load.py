@@ -21,7 +21,6 @@ from dockyard.archive.source import LayerFactory
 from dockyard.compression import Compression, detect, open_decompressed
 from dockyard.errors import (
     ConflictError,
-    DockyardError,
     InvalidArgumentError,
     InvalidReference,
     NotFoundError,
@@ -35,6 +34,8 @@ if TYPE_CHECKING:
     from dockyard.digest import DiffID, ImageID
     from dockyard.layer import StagedLayer
     from dockyard.progress import ProgressCallback
+    from dockyard.store.staging import StagingArea
+    from dockyard.store.txn import Transaction
     from dockyard.transfer import SourceLayer
 
 __all__ = ["LoadResult", "LoadedImage", "load"]
@@ -106,14 +107,10 @@ def load(
         else:
             stream = source
         stream, kind = _uncompressed(stream, stack)
-        with client.lock.exclusive():
-            loader = _Loader(client, progress)
-            try:
-                result = loader.run(stream, wanted)
-            finally:
-                loader.discard_staged()
-            result.compression = kind
-            return result
+        staging = stack.enter_context(client.staging())
+        result = _Loader(client, staging, progress).run(stream, wanted)
+        result.compression = kind
+        return result
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -145,12 +142,15 @@ def _uncompressed(stream: Any, stack: contextlib.ExitStack) -> tuple[Any, Compre
 class _Loader:
     """One load: the scanned archive as an image source, the store as the sink."""
 
-    def __init__(self, client: Client, progress: ProgressCallback | None) -> None:
+    def __init__(
+        self, client: Client, staging: StagingArea, progress: ProgressCallback | None
+    ) -> None:
         self.client = client
+        self.staging = staging
         self.progress = progress
         self.contents = ArchiveContents()
         self.layer_for = LayerFactory(self.contents, progress)
-        self.sink = StoreSink(client)
+        self.sink = StoreSink(client, staging)
 
     def run(self, stream: Any, wanted: Any) -> LoadResult:
         scan_archive(stream, self.contents, stage=self._stage_stream, progress=self.progress)
@@ -167,24 +167,21 @@ class _Loader:
             result.layout = "legacy"
         missing = self.sink.missing(images)
         self.layer_for.total = sum(layer.size or 0 for layer in missing) or None
-        self.sink.put(images)
-        self._tag(images, result)
-        self.sink.link(links)
+        self.sink.stage(missing)
+        with self.client.transaction() as tx:
+            self.sink.put(tx, images)
+            self._tag(tx, images, result)
+            self.sink.link(tx, links)
         result.layers_loaded = self.sink.layers_added
         return result
 
     def _stage_stream(self, stream: IO[bytes], report: Any) -> StagedLayer:
-        return self.client.layer_store.stage(stream, progress=report)
+        return self.staging.stage(stream, progress=report)
 
     def _diff_id_of(self, layer: SourceLayer) -> DiffID:
-        return layer.stage(self.client.layer_store).diff_id
+        return layer.stage(self.staging).diff_id
 
-    def discard_staged(self) -> None:
-        for staged in self.contents.staged:
-            with contextlib.suppress(DockyardError, OSError):
-                self.client.layer_store.discard(staged)
-
-    def _tag(self, images: list[SourceImage], result: LoadResult) -> None:
+    def _tag(self, tx: Transaction, images: list[SourceImage], result: LoadResult) -> None:
         """Tag as Docker's load does, collecting its output lines (§7.7 of the spec)."""
         printed = 0
         for entry in images:
@@ -193,8 +190,8 @@ class _Loader:
             for ref in entry.tags:
                 familiar = ref.familiar_string()
                 try:
-                    old = self.sink.tag(ref, entry.id)
-                except (InvalidReference, ConflictError, StorageError):
+                    old = self.sink.tag(tx, ref, entry.id)
+                except (InvalidReference, ConflictError):
                     old = None  # Docker ignores tagging errors here and still reports the tag
                 if old is not None:
                     result.lines.append(

@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dockyard.digest import Digest, ImageID
-from dockyard.errors import ImageNotFound, UnsupportedOS
+from dockyard.errors import ImageNotFound, ReferenceNotFound, UnsupportedOS
 from dockyard.image import Image, check_os
-from dockyard.reference import parse_any_reference
+from dockyard.reference import parse_any_reference, parse_normalized_named
 from dockyard.reference.types import DigestReference, Reference
 
 if TYPE_CHECKING:
-    from dockyard.client import Client
+    from dockyard.store.view import View
 
 __all__ = ["NoSuitablePlatform", "SaveItem", "resolve_names"]
 
@@ -66,8 +66,8 @@ class SaveItem:
 
 
 class _Resolver:
-    def __init__(self, client: Client, platform: str | None) -> None:
-        self._client = client
+    def __init__(self, view: View, platform: str | None) -> None:
+        self._view = view
         self._platform = platform
         self.items: dict[ImageID, SaveItem] = {}
 
@@ -83,7 +83,7 @@ class _Resolver:
             item.tags.append(tagged)
 
     def _check(self, image_id: ImageID, term: str) -> None:
-        img = _get_image(self._client, image_id, term)
+        img = _get_image(self._view, image_id, term)
         os_name = img.operating_system()
         try:
             check_os(os_name)
@@ -101,34 +101,37 @@ class _Resolver:
         if isinstance(ref, DigestReference):
             self.add(ImageID(ref.digest), None, name)
             return
-        store = self._client.reference_store
+        view = self._view
         if ref.familiar_name() == _DIGEST_REPOSITORY:
-            self.add(self._client.image_store.search(name), None, name)
+            self.add(view.search(name), None, name)
             return
         if ref.is_name_only():
-            assocs = store.references_by_name(ref)
-            for assoc in assocs:
-                self.add(assoc.image_id, assoc.ref, name)
-            if not assocs:
-                self.add(self._client.image_store.search(name), None, name)
+            rows = view.repository(ref.familiar_name())
+            for row in rows:
+                self.add(row.image_id, parse_normalized_named(row.full), name)
+            if not rows:
+                self.add(view.search(name), None, name)
             return
-        self.add(store.get(ref), ref, name)
+        found = view.lookup(ref)
+        if found is None:
+            raise ReferenceNotFound(str(ref.favor_digest().tag_name_only()))
+        self.add(found, ref, name)
 
 
-def _get_image(client: Client, image_id: ImageID, term: str) -> Image:
-    if image_id not in client.image_store:
+def _get_image(view: View, image_id: ImageID, term: str) -> Image:
+    if view.image(image_id) is None:
         # Docker leaks its backend's file path here; the lookup wording is more useful.
         raise ImageNotFound(term if term.startswith("sha256:") else str(Digest(image_id)))
-    return client.image_store.get(image_id)
+    return view.get_image(image_id)
 
 
 def resolve_names(
-    client: Client, names: Sequence[str], *, platform: str | None = None
+    view: View, names: Sequence[str], *, platform: str | None = None
 ) -> list[SaveItem]:
     """Resolve ``docker save`` arguments to images and their tags (see module docstring).
 
     Args:
-        client: the store to look names up in.
+        view: the snapshot to look names up in.
         names: image names, tags, digests, IDs or ID prefixes, as given to ``docker save``.
         platform: when given (``os[/arch[/variant]]``), every image must match it.
 
@@ -145,7 +148,7 @@ def resolve_names(
         NoSuitablePlatform: an image does not match ``platform``.
         InvalidArgumentError: ``platform`` does not parse.
     """
-    resolver = _Resolver(client, platform)
+    resolver = _Resolver(view, platform)
     for name in names:
         resolver.resolve(name)
     return list(resolver.items.values())

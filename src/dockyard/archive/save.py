@@ -43,13 +43,14 @@ from dockyard.archive.names import SaveItem, resolve_names
 from dockyard.archive.tarwriter import TarStyle
 from dockyard.compression import Compression, compress_writer
 from dockyard.digest import ChainID, DiffID, HashingWriter, chain_ids
-from dockyard.errors import InvalidArgumentError, StorageError
+from dockyard.errors import InvalidArgumentError, LayerNotFound, StorageError
+from dockyard.layer.model import open_payload
 from dockyard.oci import MEDIA_TYPE_LAYER_GZIP, MEDIA_TYPE_LAYER_ZSTD, Descriptor
 
 if TYPE_CHECKING:
     from dockyard.client import Client
-    from dockyard.layer import Layer
     from dockyard.progress import ProgressCallback
+    from dockyard.store.view import View
 
 __all__ = ["EmptyExport", "SaveFormat", "SaveItem", "SaveResult", "resolve_names", "save"]
 
@@ -136,25 +137,22 @@ def save(
     """
     fmt = SaveFormat(format)
     _check_options(fmt, output, compress, layer_compression, names)
-    items = resolve_names(client, names, platform=platform)
-    handles = _take_layers(client, items)
+    with client.view() as view:
+        items = resolve_names(view, names, platform=platform)
+        inputs = [_image_input(view, item) for item in items]
+        payloads = _payloads(view, inputs)
+    total = _layer_bytes(inputs)
+    copier = LayerCopier(payloads, progress, total)
     try:
-        inputs = [_image_input(client, item) for item in items]
-        total = _layer_bytes(inputs)
-        copier = LayerCopier(client.layer_store, progress, total)
-        try:
-            if fmt is SaveFormat.OCI_DIR:
-                target = Path(os.fspath(output))  # type: ignore[arg-type]
-                written = _save_dir(client, inputs, target, copier, layer_compression, level)
-            else:
-                written = _save_archive(
-                    client, fmt, inputs, output, copier, compress, layer_compression, level
-                )
-        finally:
-            copier.close()
+        if fmt is SaveFormat.OCI_DIR:
+            target = Path(os.fspath(output))  # type: ignore[arg-type]
+            written = _save_dir(inputs, target, copier, layer_compression, level)
+        else:
+            written = _save_archive(
+                fmt, inputs, output, copier, compress, layer_compression, level
+            )
     finally:
-        for handle in handles:
-            client.layer_store.release(handle)
+        copier.close()
     return SaveResult(fmt, items, written)
 
 
@@ -187,29 +185,45 @@ def _check_options(
             )
 
 
-def _take_layers(client: Client, items: list[SaveItem]) -> list[Layer]:
-    """A reference on each image's top layer, so that no layer vanishes mid-save."""
-    handles: list[Layer] = []
-    try:
-        for item in items:
-            img = client.image_store.get(item.image_id)
-            chain = img.rootfs.chain_id() if img.rootfs is not None else None
-            if chain:
-                handles.append(client.layer_store.get(ChainID(chain)))
-    except BaseException:
-        for handle in handles:
-            client.layer_store.release(handle)
-        raise
-    return handles
-
-
-def _image_input(client: Client, item: SaveItem) -> ImageInput:
-    img = client.image_store.get(item.image_id)
+def _image_input(view: View, item: SaveItem) -> ImageInput:
+    img = view.get_image(item.image_id)
     diff_ids = list(img.rootfs.diff_ids) if img.rootfs is not None else []
     if not diff_ids:
         raise EmptyExport(item.image_id)
-    sizes = tuple(client.layer_store.payload_size(chain) for chain in chain_ids(diff_ids))
-    return ImageInput(item, img, img.parent, sizes)
+    sizes = []
+    for chain in chain_ids(diff_ids):
+        layer = view.layer(chain)
+        if layer is None:
+            raise LayerNotFound(str(chain))
+        try:
+            sizes.append(view.payload(layer).stat().st_size)
+        except FileNotFoundError:
+            raise LayerNotFound(str(chain)) from None
+    return ImageInput(item, img, img.parent, tuple(sizes))
+
+
+class _Payloads:
+    """Where each saved layer's tar stream is, fixed when the save starts."""
+
+    def __init__(self, paths: dict[str, tuple[Path, DiffID]]) -> None:
+        self._paths = paths
+
+    def payload_path(self, chain: ChainID) -> Path:
+        return self._paths[chain][0]
+
+    def tar_stream(self, chain: ChainID) -> BinaryIO:
+        path, diff_id = self._paths[chain]
+        return open_payload(path, diff_id, chain)
+
+
+def _payloads(view: View, inputs: list[ImageInput]) -> _Payloads:
+    paths: dict[str, tuple[Path, DiffID]] = {}
+    for img in inputs:
+        for chain in img.chain_ids:
+            layer = view.layer(chain)
+            if layer is not None:
+                paths[chain] = (view.payload(layer), layer.diff_id)
+    return _Payloads(paths)
 
 
 def _layer_bytes(inputs: list[ImageInput]) -> int:
@@ -267,7 +281,6 @@ def _prepare_layers(
 
 
 def _save_archive(
-    client: Client,
     fmt: SaveFormat,
     inputs: list[ImageInput],
     output: BinaryIO | str | os.PathLike[str],
@@ -280,8 +293,8 @@ def _save_archive(
     with contextlib.ExitStack() as stack:
         prepared: dict[DiffID, PreparedBlob] = {}
         if layer_compression is not Compression.NONE:
-            scratch = Path(tempfile.mkdtemp(prefix="save-", dir=client.tmp_dir))
-            stack.callback(remove_tree, scratch)
+            temp = tempfile.TemporaryDirectory(prefix="dockyard-save-")
+            scratch = Path(stack.enter_context(temp))
             prepared = _prepare_layers(inputs, copier, layer_compression, level, scratch)
         entries = ordered(_plan(fmt, inputs, prepared))
         fileobj, is_file = stack.enter_context(open_output(output))
@@ -302,7 +315,6 @@ def _save_archive(
 
 
 def _save_dir(
-    client: Client,
     inputs: list[ImageInput],
     target: Path,
     copier: LayerCopier,

@@ -11,8 +11,9 @@ from dockyard.progress import Progress, emit
 if TYPE_CHECKING:
     from dockyard.archive.contents import ArchiveContents, MemberData
     from dockyard.digest import DiffID
-    from dockyard.layer import LayerStore, StagedLayer
+    from dockyard.layer import StagedLayer
     from dockyard.progress import ProgressCallback
+    from dockyard.store.staging import Stager
 
 __all__ = ["ArchiveLayer", "LayerFactory"]
 
@@ -72,7 +73,7 @@ class ArchiveLayer:
         if member.staged is None and member.error is not None:
             raise member.error
 
-    def stage(self, layers: LayerStore) -> StagedLayer:
+    def stage(self, staging: Stager) -> StagedLayer:
         """The staged layer: from the scan, or read now from the archive by offset.
 
         Raises:
@@ -90,7 +91,7 @@ class ArchiveLayer:
             factory.report(self.label, done, member.size)
 
         with factory.contents.open(member) as stream:
-            staged = layers.stage(stream, progress=report)
+            staged = staging.stage(stream, progress=report)
         factory.report(self.label, member.size, member.size, done=True)
         factory.done += member.size
         member.staged = staged

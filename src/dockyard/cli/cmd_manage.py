@@ -6,9 +6,10 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from dockyard.cli.exitcodes import exit_code
 from dockyard.cli.progress import progress_for
 from dockyard.cli.table import render_table
-from dockyard.errors import DockyardError
+from dockyard.errors import DockyardError, StorageError
 from dockyard.units import human_size
 
 if TYPE_CHECKING:
@@ -48,17 +49,21 @@ def cmd_rmi(ctx: Context, args: argparse.Namespace) -> int:
     """Remove images, printing Docker's ``Untagged:`` / ``Deleted:`` lines."""
     from dockyard.service.tags import remove_image
 
-    failed = False
+    code = 0
     for name in args.names:
         try:
             events = remove_image(ctx.client, name, force=args.force, prune=not args.no_prune)
+        except StorageError as exc:
+            ctx.err(f"Error: {exc}")
+            code = exit_code(exc)
+            continue
         except DockyardError as exc:
             ctx.err(f"Error: {exc}")
-            failed = True
+            code = code or 1
             continue
         for event in events:
             ctx.out(str(event))
-    return 1 if failed else 0
+    return code
 
 
 def add_prune(sub: Sub) -> None:

@@ -37,8 +37,12 @@ _FILE_MODE = 0o600
 class FSBackend:
     """Content-addressed blobs and per-blob metadata in a directory tree."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, *, create: bool = True) -> None:
         """Open the backend at ``root``, creating its directories when missing.
+
+        Args:
+            root: the ``imagedb`` directory.
+            create: create the directories now (False: only read, never create).
 
         Raises:
             StorageError: the directories cannot be created.
@@ -47,6 +51,8 @@ class FSBackend:
         self._content = self.root / "content" / "sha256"
         self._metadata = self.root / "metadata" / "sha256"
         self._lock = threading.RLock()
+        if not create:
+            return
         try:
             make_dirs(self._content, _DIR_MODE)
             make_dirs(self._metadata, _DIR_MODE)

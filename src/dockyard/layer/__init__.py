@@ -1,10 +1,10 @@
-"""Read-only image layers, content-addressed by chain ID and reference counted.
+"""Read-only image layers: their value types, ingestion and on-disk metadata format.
 
 Invariants (as in moby's ``layer`` package): a layer's DiffID is the sha256 of the
 exact uncompressed tar stream it was registered from, and reading it back yields those
 same bytes, verified against the DiffID; a layer's chain ID is its DiffID for a base
-layer and ``sha256("<parent chain> <diff id>")`` otherwise; every layer keeps its
-parent alive; a layer is deleted only when its last reference is released.
+layer and ``sha256("<parent chain> <diff id>")`` otherwise; a layer is kept while an
+image or a child layer uses it. The store that keeps layers is :mod:`dockyard.store`.
 """
 
 from __future__ import annotations
@@ -18,11 +18,9 @@ from dockyard.layer.model import (
     LayerProblem,
     StagedLayer,
 )
-from dockyard.layer.store import MAX_LAYER_DEPTH, LayerStore, child_chain_id
 
 __all__ = [
     "EMPTY_TAR_DIFF_ID",
-    "MAX_LAYER_DEPTH",
     "ChainID",
     "DiffID",
     "InvalidLayer",
@@ -30,7 +28,5 @@ __all__ = [
     "LayerInfo",
     "LayerMetadata",
     "LayerProblem",
-    "LayerStore",
     "StagedLayer",
-    "child_chain_id",
 ]

@@ -61,6 +61,8 @@ def ingest(
     stream: IO[bytes] | Any,
     destination: Path,
     progress: Callable[[int], None] | None = None,
+    *,
+    sync: bool = True,
 ) -> IngestResult:
     """Stream a (possibly compressed) layer tar into ``destination`` in one pass.
 
@@ -72,6 +74,8 @@ def ingest(
         stream: the layer tar, uncompressed or gzip/bzip2/xz/zstd compressed.
         destination: where the uncompressed tar is stored.
         progress: called with the number of input bytes consumed so far.
+        sync: fsync the payload before it is renamed into place; a caller that makes
+            many files durable at once later (a commit's barrier) passes False.
 
     Returns:
         The DiffID, size, length and detected compression.
@@ -84,13 +88,13 @@ def ingest(
     """
     span = _file_range(stream)
     if span is not None:
-        return _ingest_range(*span, destination, progress)
+        return _ingest_range(*span, destination, progress, sync)
     counter = _CountingReader(stream)
     reader, kind = open_decompressed(counter)
     hasher = hashlib.sha256()
     scanner = TarScanner()
     length = 0
-    with reader, _published(destination) as out:
+    with reader, _published(destination, sync) as out:
         while chunk := reader.read(CHUNK_SIZE):
             hasher.update(chunk)
             _write_all(out, chunk)
@@ -105,7 +109,7 @@ def ingest(
 
 
 @contextlib.contextmanager
-def _published(destination: Path) -> Iterator[IO[bytes]]:
+def _published(destination: Path, sync: bool = True) -> Iterator[IO[bytes]]:
     """A new temp file next to ``destination``, fsynced and renamed onto it on success.
 
     On any error the temp file is removed and ``destination`` is left untouched.
@@ -114,12 +118,14 @@ def _published(destination: Path) -> Iterator[IO[bytes]]:
     try:
         with _open_new(temp) as out:
             yield out
-            _storage(os.fsync, out.fileno())
+            if sync:
+                _storage(os.fsync, out.fileno())
         _storage(os.replace, temp, destination)
     except BaseException:
         _discard(temp)
         raise
-    fsync_dir(destination.parent)
+    if sync:
+        fsync_dir(destination.parent)
 
 
 def _file_range(stream: Any) -> tuple[int, int, int] | None:
@@ -135,7 +141,12 @@ def _file_range(stream: Any) -> tuple[int, int, int] | None:
 
 
 def _ingest_range(
-    fd: int, offset: int, size: int, destination: Path, progress: Callable[[int], None] | None
+    fd: int,
+    offset: int,
+    size: int,
+    destination: Path,
+    progress: Callable[[int], None] | None,
+    sync: bool,
 ) -> IngestResult:
     """Store an uncompressed layer that lies in a regular file.
 
@@ -144,7 +155,7 @@ def _ingest_range(
     """
     hasher = hashlib.sha256()
     scanner = TarScanner()
-    with _published(destination) as out, ThreadPoolExecutor(2) as pool:
+    with _published(destination, sync) as out, ThreadPoolExecutor(2) as pool:
         copy = pool.submit(_copy_range, fd, out.fileno(), offset, size)
         pos = 0
         hashing: Future[None] | None = None
@@ -181,9 +192,12 @@ def _copy_range(src: int, dst: int, offset: int, size: int) -> None:
             done += count
     except OSError as exc:
         if done == 0 and exc.errno in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
-            _copy_by_reading(src, dst, offset, size)
+            try:
+                _copy_by_reading(src, dst, offset, size)
+            except OSError as inner:
+                raise StorageError(f"failed to store layer data: {inner.strerror}") from inner
             return
-        raise StorageError(f"failed to store layer data: {exc}") from exc
+        raise StorageError(f"failed to store layer data: {exc.strerror}") from exc
     if done != size:
         raise InvalidLayer("unexpected EOF")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO, cast
 
 from dockyard.digest import ChainID, DiffID, Digest, HashingReader
@@ -117,53 +117,6 @@ class StagedLayer:
     consumed: bool = False
 
 
-@dataclass(eq=False, slots=True)
-class LayerRecord:
-    """The store's in-memory state of one layer (moby's ``roLayer``); internal."""
-
-    chain_id: ChainID
-    diff_id: DiffID
-    parent: LayerRecord | None
-    diff_size: int
-    cache_id: str
-    payload: Path
-    ref_count: int = 0
-    handles: set[Layer] = field(default_factory=set)
-
-    @property
-    def depth(self) -> int:
-        """Number of layers in the chain ending here."""
-        depth, node = 1, self.parent
-        while node is not None:
-            depth, node = depth + 1, node.parent
-        return depth
-
-    @property
-    def size(self) -> int:
-        """Own size plus the sizes of all parents."""
-        total, node = self.diff_size, self.parent
-        while node is not None:
-            total, node = total + node.diff_size, node.parent
-        return total
-
-    def metadata(self) -> LayerMetadata:
-        """This layer's metadata."""
-        return LayerMetadata(self.chain_id, self.diff_id, self.size, self.diff_size)
-
-    def info(self) -> LayerInfo:
-        """A snapshot of this layer."""
-        return LayerInfo(
-            chain_id=self.chain_id,
-            diff_id=self.diff_id,
-            parent=None if self.parent is None else self.parent.chain_id,
-            size=self.size,
-            diff_size=self.diff_size,
-            cache_id=self.cache_id,
-            depth=self.depth,
-            ref_count=self.ref_count,
-        )
-
-
 def open_payload(payload: Path, diff_id: DiffID, chain_id: ChainID | None = None) -> BinaryIO:
     """Open a stored layer tar; reading it to the end verifies it against ``diff_id``.
 
@@ -212,57 +165,34 @@ class _VerifyingReader(HashingReader):
 
 
 class Layer:
-    """A reference-counted handle to a layer in a :class:`LayerStore`.
+    """A handle to a layer of a store (what ``layer_store.get`` and ``register`` return).
 
-    Every :meth:`LayerStore.get` or :meth:`LayerStore.register` returns a new,
-    distinct handle; each must be given back once with :meth:`LayerStore.release`.
+    Every handle is distinct; a store keeps the layer while a handle to it is held.
     """
 
-    __slots__ = ("_record",)
+    __slots__ = ("cache_id", "chain_id", "depth", "diff_id", "diff_size", "parent",
+                 "payload_path", "size")  # fmt: skip
 
-    def __init__(self, record: LayerRecord) -> None:
-        self._record = record
-
-    @property
-    def chain_id(self) -> ChainID:
-        """The layer's chain ID."""
-        return self._record.chain_id
-
-    @property
-    def diff_id(self) -> DiffID:
-        """The digest of the layer's uncompressed tar stream."""
-        return self._record.diff_id
-
-    @property
-    def parent(self) -> ChainID | None:
-        """The parent's chain ID, None for a base layer."""
-        parent = self._record.parent
-        return None if parent is None else parent.chain_id
-
-    @property
-    def size(self) -> int:
-        """Cumulative size: this layer plus all its parents."""
-        return self._record.size
-
-    @property
-    def diff_size(self) -> int:
-        """This layer's own size."""
-        return self._record.diff_size
-
-    @property
-    def cache_id(self) -> str:
-        """Name of the directory holding the layer's payload."""
-        return self._record.cache_id
-
-    @property
-    def depth(self) -> int:
-        """Number of layers in the chain (1 for a base layer)."""
-        return self._record.depth
-
-    @property
-    def payload_path(self) -> Path:
-        """The stored uncompressed tar stream."""
-        return self._record.payload
+    def __init__(
+        self,
+        chain_id: ChainID,
+        diff_id: DiffID,
+        parent: ChainID | None,
+        *,
+        size: int,
+        diff_size: int,
+        cache_id: str,
+        depth: int,
+        payload_path: Path,
+    ) -> None:
+        self.chain_id = chain_id
+        self.diff_id = diff_id
+        self.parent = parent
+        self.size = size
+        self.diff_size = diff_size
+        self.cache_id = cache_id
+        self.depth = depth
+        self.payload_path = payload_path
 
     def payload_size(self) -> int:
         """Byte length of the stored tar stream.
@@ -271,13 +201,13 @@ class Layer:
             LayerNotFound: the payload file is gone.
         """
         try:
-            return os.stat(self._record.payload).st_size
+            return os.stat(self.payload_path).st_size
         except FileNotFoundError:
             raise LayerNotFound(self.chain_id) from None
 
     def metadata(self) -> LayerMetadata:
         """The layer's metadata (chain ID, DiffID, sizes)."""
-        return self._record.metadata()
+        return LayerMetadata(self.chain_id, self.diff_id, self.size, self.diff_size)
 
     def open(self) -> BinaryIO:
         """Open the layer's tar stream, verified against the DiffID at EOF.
@@ -286,7 +216,7 @@ class Layer:
             LayerNotFound: the payload is gone.
             LayerVerificationError: at EOF, when the stored bytes were modified.
         """
-        return open_payload(self._record.payload, self.diff_id, self.chain_id)
+        return open_payload(self.payload_path, self.diff_id, self.chain_id)
 
     def __repr__(self) -> str:
         return f"Layer({str(self.chain_id)!r})"

@@ -1,4 +1,4 @@
-"""Image references (Docker's grammar and normalisation) and the reference store.
+"""Image references: Docker's grammar and normalisation, and the rules of its tag store.
 
 Invariants:
 
@@ -6,9 +6,8 @@ Invariants:
   normalised the same way (``busybox`` → ``docker.io/library/busybox``) and refused
   with the same messages. A parsed :class:`Reference` prints back to a string that
   parses to an equal reference, in both its full and its familiar form.
-* ``repositories.json`` is written byte-for-byte as Docker writes it, atomically,
-  after every change, and every change is made under the store lock on the latest
-  content of the file.
+* ``repositories.json`` is written byte-for-byte as Docker writes it, and changed by
+  Docker's rules (:mod:`dockyard.reference.rules`).
 """
 
 from __future__ import annotations
@@ -23,17 +22,15 @@ from dockyard.reference.parse import (
     split_docker_domain,
     tag_name_only,
 )
-from dockyard.reference.store import Association, DigestConflict, ReferenceStore
+from dockyard.reference.rules import DigestConflict
 from dockyard.reference.types import DigestReference, Reference
 
 __all__ = [
-    "Association",
     "Compat",
     "DigestConflict",
     "DigestReference",
     "InvalidReferenceStore",
     "Reference",
-    "ReferenceStore",
     "parse_any_reference",
     "parse_docker_ref",
     "parse_normalized_named",

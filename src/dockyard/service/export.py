@@ -26,14 +26,22 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from dockyard._atomic import TEMP_PREFIX
-from dockyard.digest import ChainID, DiffID, Digest, ImageID, chain_ids
-from dockyard.errors import InvalidArgumentError, LayerVerificationError, StorageError
+from dockyard.digest import ChainID, DiffID, ImageID, chain_ids
+from dockyard.errors import (
+    InvalidArgumentError,
+    LayerNotFound,
+    LayerVerificationError,
+    StorageError,
+)
+from dockyard.layer.model import open_payload
 from dockyard.progress import Progress, ProgressCallback, emit
 from dockyard.service._rootfs import Inode, RootFS, apply_layer
 from dockyard.service.lookup import get_image
 
 if TYPE_CHECKING:
     from dockyard.client import Client
+    from dockyard.image import Image
+    from dockyard.store.view import View
 
 __all__ = ["CONTAINER_PATHS", "ExportResult", "build_rootfs", "export_image"]
 
@@ -85,7 +93,7 @@ def _identity(path: Path) -> tuple[int, int, int]:
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def build_rootfs(client: Client, chains: list[ChainID]) -> tuple[RootFS, list[_Payload]]:
+def build_rootfs(view: View, chains: list[ChainID]) -> tuple[RootFS, list[_Payload]]:
     """Apply the layers of a chain (base first) to a fresh tree; verify every layer.
 
     Raises:
@@ -96,11 +104,14 @@ def build_rootfs(client: Client, chains: list[ChainID]) -> tuple[RootFS, list[_P
     tree = RootFS()
     payloads: list[_Payload] = []
     for index, chain in enumerate(chains):
-        path = client.layer_store.payload_path(chain)
-        stream = client.layer_store.tar_stream(chain)
+        layer = view.layer(chain)
+        if layer is None:
+            raise LayerNotFound(str(chain))
+        path = view.payload(layer)
+        stream = open_payload(path, layer.diff_id, layer.chain_id)
         try:
             before = _identity(path)
-            diff_id = DiffID(Digest(_diff_id_of(client, chain)))
+            diff_id = layer.diff_id
             apply_layer(tree, index, stream, diff_id.short())
             while stream.read(_CHUNK):  # the rest of the stream, for the DiffID check
                 pass
@@ -110,10 +121,6 @@ def build_rootfs(client: Client, chains: list[ChainID]) -> tuple[RootFS, list[_P
             raise LayerVerificationError(diff_id)
         payloads.append(_Payload(path, diff_id, before))
     return tree, payloads
-
-
-def _diff_id_of(client: Client, chain: ChainID) -> str:
-    return client.layer_store.map()[chain].diff_id
 
 
 def export_image(
@@ -150,14 +157,26 @@ def export_image(
         InvalidLayer: a layer cannot be applied (e.g. a hard link to nothing).
         StorageError: the output cannot be written.
     """
-    img = get_image(client, ref)
+    with client.view() as view:
+        img = get_image(view, ref)
+        return _export(view, img, output, as_directory=as_directory, progress=progress)
+
+
+def _export(
+    view: View,
+    img: Image,
+    output: BinaryIO | IO[bytes] | str | os.PathLike[str],
+    *,
+    as_directory: bool,
+    progress: ProgressCallback | None,
+) -> ExportResult:
     diff_ids = img.rootfs.diff_ids if img.rootfs is not None else []
     if as_directory and not isinstance(output, str | os.PathLike):
         raise InvalidArgumentError("export to a directory needs a path")
     target = Path(output) if isinstance(output, str | os.PathLike) else None
     if as_directory and target is not None and (target.exists() or target.is_symlink()):
         raise InvalidArgumentError(f"export target {target} already exists")
-    tree, payloads = build_rootfs(client, chain_ids(diff_ids))
+    tree, payloads = build_rootfs(view, chain_ids(diff_ids))
     total = sum(node.size for _, node in tree.walk() if node.kind == "file")
     counter = _Counter(progress, img.id.short(), total)
     try:

@@ -16,15 +16,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dockyard.digest import Digest, ImageID, chain_ids
-from dockyard.errors import DockyardError, InvalidImageConfig, LayerNotFound
+from dockyard.digest import chain_ids
+from dockyard.errors import InvalidImageConfig, LayerNotFound
 from dockyard.service.lookup import get_image
 
 if TYPE_CHECKING:
     from dockyard.client import Client
     from dockyard.image import Image
+    from dockyard.store.view import View
 
-__all__ = ["MISSING", "HistoryRow", "history"]
+__all__ = ["MISSING", "HistoryRow", "history", "history_in"]
 
 #: The ID Docker shows for steps it has no image for.
 MISSING = "<missing>"
@@ -79,11 +80,12 @@ def history(client: Client, ref: str) -> list[HistoryRow]:
         InvalidImageConfig: ``too many non-empty layers in History section``.
         LayerNotFound: a layer of the image is missing from the layer store.
     """
-    return history_of(client, get_image(client, ref))
+    with client.view() as view:
+        return history_in(view, get_image(view, ref))
 
 
-def history_of(client: Client, img: Image) -> list[HistoryRow]:
-    """The history of an image already read from the store (see :func:`history`).
+def history_in(view: View, img: Image) -> list[HistoryRow]:
+    """The history of an image already read from a snapshot (see :func:`history`).
 
     Raises:
         InvalidImageConfig: ``too many non-empty layers in History section``.
@@ -91,7 +93,6 @@ def history_of(client: Client, img: Image) -> list[HistoryRow]:
     """
     diff_ids = img.rootfs.diff_ids if img.rootfs is not None else []
     chains = chain_ids(diff_ids)
-    layers = client.layer_store.map()
     steps: list[tuple[int, str, str, int]] = []
     used = 0
     for entry in img.history or []:
@@ -99,43 +100,39 @@ def history_of(client: Client, img: Image) -> list[HistoryRow]:
         if not entry.empty_layer:
             if used >= len(diff_ids):
                 raise InvalidImageConfig("too many non-empty layers in History section")
-            info = layers.get(chains[used])
-            if info is None:
+            layer = view.layer(chains[used])
+            if layer is None:
                 raise LayerNotFound(chains[used])
-            size = info.diff_size
+            size = layer.diff_size
             used += 1
         created = entry.created.unix if entry.created is not None else 0
         steps.append((created, entry.created_by, entry.comment, size))
     steps.reverse()
-    ids = _ancestry(client, img, len(steps))
+    ids = _ancestry(view, img, len(steps))
     rows = []
     for index, (created, created_by, comment, size) in enumerate(steps):
         if index < len(ids):
             image_id = ids[index]
-            tags = _tags(client, image_id)
+            tags = _tags(view, image_id)
         else:
             image_id, tags = MISSING, None
         rows.append(HistoryRow(image_id, created, created_by, comment, size, tags))
     return rows
 
 
-def _ancestry(client: Client, img: Image, limit: int) -> list[str]:
-    """The image's ID then its recorded parents' IDs, while they are readable."""
-    ids: list[str] = []
-    current: Image | None = img
-    while current is not None and len(ids) < limit:
-        ids.append(str(current.id))
-        parent = current.parent
-        if not parent:
+def _ancestry(view: View, img: Image, limit: int) -> list[str]:
+    """The image's ID then its recorded parents' IDs, while they are in the store."""
+    ids = [str(img.id)]
+    parent = str(img.parent) if img.parent else ""
+    while parent and len(ids) < limit:
+        row = view.image(parent)
+        if row is None:
             break
-        try:
-            current = client.image_store.get(parent)
-        except DockyardError:
-            break
-    return ids
+        ids.append(str(row.id))
+        parent = row.parent
+    return ids[:limit]
 
 
-def _tags(client: Client, image_id: str) -> tuple[str, ...] | None:
-    refs = client.reference_store.references(ImageID(Digest(image_id)))
-    tags = tuple(r.familiar_string() for r in refs if r.tag is not None and r.digest is None)
+def _tags(view: View, image_id: str) -> tuple[str, ...] | None:
+    tags = tuple(r.name for r in view.ref_rows(image_id) if not r.is_digest)
     return tags or None

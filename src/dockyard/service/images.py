@@ -9,25 +9,23 @@ to the CLI: rows carry raw values.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dockyard.errors import DockyardError
-from dockyard.image import check_os
-from dockyard.reference import Reference
 from dockyard.service.filters import FilterArgs, go_path_match
-from dockyard.service.lookup import get_image
+from dockyard.service.lookup import lookup
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from dockyard.client import Client
     from dockyard.digest import ImageID
-    from dockyard.image import Image
-    from dockyard.layer import LayerInfo
+    from dockyard.store.records import ImageRow as IndexedImage
+    from dockyard.store.records import RefRow
+    from dockyard.store.view import View
 
-__all__ = ["LIST_FILTERS", "ImageRow", "ImageSummary", "image_rows", "list_images"]
+__all__ = ["LIST_FILTERS", "ImageRow", "ImageSummary", "image_rows", "list_images", "list_in"]
 
 #: The filters ``docker images`` accepts (moby ``acceptedImageFilterTags``).
 LIST_FILTERS = frozenset({"dangling", "label", "before", "since", "reference", "until"})
@@ -61,6 +59,11 @@ class ImageSummary:
     shared_size: int = -1
     containers: int = -1
     labels: dict[str, str] | None = field(default=None, compare=False)
+
+    @property
+    def created_ns_or_zero(self) -> int:
+        """``created`` in nanoseconds, 0 when the config has none (for sorting)."""
+        return self.created_nanos or 0
 
     def to_api(self) -> dict[str, Any]:
         """The Engine API JSON object (API 1.50; ``RepoTags``/``RepoDigests`` never null)."""
@@ -118,7 +121,8 @@ def list_images(
     Filters: ``dangling=true|false``, ``label=key`` / ``label=key=value`` (all must
     match), ``before=<image>``, ``since=<image>``, ``until=<timestamp|duration>``,
     ``reference=<glob>`` (Go ``path.Match`` on the familiar reference, then on the
-    familiar name). The result is sorted newest first (ties by ID).
+    familiar name). The result is sorted newest first (ties by ID). Only the index is
+    read: no config file is opened.
 
     Args:
         client: the store.
@@ -138,29 +142,35 @@ def list_images(
     """
     args = FilterArgs(filters)
     args.validate(LIST_FILTERS)
+    with client.view() as view:
+        return list_in(view, args, all=all, now=now)
+
+
+def list_in(
+    view: View, args: FilterArgs, *, all: bool = False, now: datetime | None = None
+) -> list[ImageSummary]:
+    """:func:`list_images` on a snapshot, with parsed and validated filters."""
     dangling_only = args.get_bool("dangling", False)
-    before, since = _time_bounds(client, args, now)
-    client.refresh()
-    images = client.image_store
-    selected = images.heads() if dangling_only else images.map()
-    layers = client.layer_store.map()
+    before, since = _time_bounds(view, args, now)
     patterns = args.get("reference")
+    with_children = view.with_children()
+    refs = view.refs_by_image()
     out: list[ImageSummary] = []
-    for image_id, img in selected.items():
-        created = _created_ns(img)
+    for row, size in view.images_with_size():
+        if dangling_only and row.id in with_children:
+            continue
+        created = row.created_ns
         if before is not None and (created is None or not created < before):
             continue
         if since is not None and (created is None or not created > since):
             continue
-        if args.contains("label") and (
-            img.config is None or not args.match_kv_list("label", img.config.labels)
-        ):
+        if args.contains("label") and not args.match_kv_list("label", row.labels):
             continue
-        summary = _summary(client, image_id, img, layers, patterns)
+        summary = _summary(row, size, refs.get(row.id, ()), patterns)
         if summary is None:
             continue
         if not summary.repo_tags and not summary.repo_digests:
-            if not (all or not images.children(image_id)):
+            if not all and row.id in with_children:
                 continue
             if args.contains("dangling") and not dangling_only:
                 continue
@@ -169,17 +179,17 @@ def list_images(
         elif dangling_only and summary.repo_tags:
             continue
         out.append(summary)
-    out.sort(key=lambda s: (-s.created, s.id))
+    out.sort(key=lambda s: (-s.created_ns_or_zero, s.id))
     return out
 
 
 def _time_bounds(
-    client: Client, args: FilterArgs, now: datetime | None
+    view: View, args: FilterArgs, now: datetime | None
 ) -> tuple[int | None, int | None]:
     """The ``before``/``until`` upper bound and the ``since`` lower bound, in nanoseconds."""
     before: int | None = None
     for value in args.get("before"):
-        created = _created_ns(get_image(client, value))
+        created = _created_of(view, value)
         if created is not None and (before is None or created < before):
             before = created
     for value in args.get("until"):
@@ -188,61 +198,45 @@ def _time_bounds(
             before = stamp
     since: int | None = None
     for value in args.get("since"):
-        created = _created_ns(get_image(client, value))
+        created = _created_of(view, value)
         if created is not None and (since is None or created > since):
             since = created
     return before, since
 
 
-def _created_ns(img: Image) -> int | None:
-    return img.created.unix_nanos() if img.created is not None else None
+def _created_of(view: View, name: str) -> int | None:
+    row = view.image(lookup(view, name))
+    return row.created_ns if row is not None else None
 
 
 def _summary(
-    client: Client,
-    image_id: ImageID,
-    img: Image,
-    layers: Mapping[Any, LayerInfo],
-    patterns: list[str],
+    row: IndexedImage, size: int | None, refs: Sequence[RefRow], patterns: list[str]
 ) -> ImageSummary | None:
-    try:
-        check_os(img.operating_system())
-    except DockyardError:
+    if not row.supported or (row.chain and size is None):
         return None
-    size = 0
-    chain = img.rootfs.chain_id() if img.rootfs is not None else None
-    if chain:
-        info = layers.get(chain)
-        if info is None:
-            return None
-        size = info.size
     tags: list[str] = []
     digests: list[str] = []
-    for ref in client.reference_store.references(image_id):
+    for ref in refs:
         if patterns and not any(_familiar_match(p, ref) for p in patterns):
             continue
-        if ref.digest is not None:
-            digests.append(ref.familiar_string())
-        if ref.tag is not None:
-            tags.append(ref.familiar_string())
-    created_ns = _created_ns(img)
+        (digests if ref.is_digest else tags).append(ref.name)
     return ImageSummary(
-        id=image_id,
-        parent_id=str(img.parent) if img.parent else "",
+        id=row.id,
+        parent_id=row.parent,
         repo_tags=tuple(tags),
         repo_digests=tuple(digests),
-        created=img.created.unix if img.created is not None else 0,
-        created_nanos=created_ns,
-        size=size,
-        labels=dict(img.config.labels) if img.config and img.config.labels else None,
+        created=row.created,
+        created_nanos=row.created_ns,
+        size=size or 0,
+        labels=dict(row.labels) if row.labels else None,
     )
 
 
-def _familiar_match(pattern: str, ref: Reference) -> bool:
+def _familiar_match(pattern: str, ref: RefRow) -> bool:
     """Distribution ``FamiliarMatch``: the familiar string, then the familiar name."""
-    if go_path_match(pattern, ref.familiar_string()):
+    if go_path_match(pattern, ref.name):
         return True
-    return go_path_match(pattern, ref.familiar_name())
+    return go_path_match(pattern, ref.repo)
 
 
 def image_rows(summaries: list[ImageSummary], *, digests: bool = False) -> list[ImageRow]:

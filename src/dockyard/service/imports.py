@@ -20,7 +20,7 @@ from typing import IO, Any, BinaryIO
 from dockyard import platforms
 from dockyard._version import __version__
 from dockyard.client import Client
-from dockyard.digest import DiffID, Digest, ImageID, sha256_bytes
+from dockyard.digest import DiffID, Digest, ImageID
 from dockyard.errors import InvalidReference, StorageError
 from dockyard.gojson import Compat, GoTime
 from dockyard.image import (
@@ -143,36 +143,22 @@ def import_image(
     clock = now if now is not None else GoTime.now_utc
     # Validate changes and platform before anything is written.
     build_import_config("sha256:" + "0" * 64, changes=changes, message=message, platform=platform)
-    with _open_source(source) as (stream, total):
+    with _open_source(source) as (stream, total), client.staging() as staging:
         seen: list[int] = []
         counter = _progress_counter(progress, total, seen)
-        with client.lock.exclusive():
-            layer = client.layer_store.register(stream, None, progress=counter)
-            try:
-                raw = build_import_config(
-                    layer.diff_id, changes=changes, message=message, platform=platform,
-                    docker_version=docker_version, now=clock,
-                )  # fmt: skip
-                image_id = _create_and_tag(client, raw, named)
-            finally:
-                client.layer_store.release(layer)
+        staged = staging.stage(stream, progress=counter)
+        raw = build_import_config(
+            staged.diff_id, changes=changes, message=message, platform=platform,
+            docker_version=docker_version, now=clock,
+        )  # fmt: skip
+        with client.transaction() as tx:
+            tx.add_layer(staged)
+            image_id = tx.add_image(raw)
+            if named is not None:
+                tx.add_tag(named, image_id, force=True)
+                tx.set_last_updated(image_id)
     done = seen[-1] if seen else total or 0
     emit(progress, Progress("Importing", "rootfs", done, total or done, done=True))
-    return image_id
-
-
-def _create_and_tag(client: Client, raw: bytes, named: Reference | None) -> ImageID:
-    existed = ImageID(sha256_bytes(raw)) in client.image_store
-    image_id = client.image_store.create(raw)
-    if named is None:
-        return image_id
-    try:
-        client.reference_store.add_tag(named, image_id, force=True)
-        client.image_store.set_last_updated(image_id)
-    except BaseException:
-        if not existed:
-            client.image_store.delete(image_id)
-        raise
     return image_id
 
 

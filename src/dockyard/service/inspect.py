@@ -24,16 +24,17 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from dockyard.client import DRIVER
-from dockyard.errors import InvalidArgumentError, LayerNotFound
+from dockyard.errors import DockyardError, InvalidArgumentError, LayerNotFound
 from dockyard.gojson import Compat, GoTime, encode
 from dockyard.service.lookup import get_image
+from dockyard.store.layout import DRIVER
 
 if TYPE_CHECKING:
     from dockyard.client import Client
     from dockyard.image import ContainerConfig, Image
+    from dockyard.store.view import View
 
-__all__ = ["API_VERSIONS", "inspect_image", "inspect_loaded"]
+__all__ = ["API_VERSIONS", "inspect_image", "inspect_in"]
 
 #: The API versions whose shape :func:`inspect_image` can produce.
 API_VERSIONS = ("v1.50", "v1.41")
@@ -72,11 +73,12 @@ def inspect_image(client: Client, ref: str, *, compat: str = "v1.50") -> dict[st
     """
     if compat not in API_VERSIONS:
         raise InvalidArgumentError(f"unsupported API version for inspect: {compat}")
-    return inspect_loaded(client, get_image(client, ref), compat=compat)
+    with client.view() as view:
+        return inspect_in(view, get_image(view, ref), compat=compat)
 
 
-def inspect_loaded(client: Client, img: Image, *, compat: str = "v1.50") -> dict[str, Any]:
-    """Inspect an image already read from the store (see :func:`inspect_image`).
+def inspect_in(view: View, img: Image, *, compat: str = "v1.50") -> dict[str, Any]:
+    """Inspect an image already read from a snapshot (see :func:`inspect_image`).
 
     Raises:
         InvalidArgumentError: unknown ``compat``.
@@ -87,12 +89,9 @@ def inspect_loaded(client: Client, img: Image, *, compat: str = "v1.50") -> dict
     legacy = compat == "v1.41"
     tags: list[str] = []
     digests: list[str] = []
-    for ref in client.reference_store.references(img.id):
-        if ref.digest is not None:
-            digests.append(ref.familiar_string())
-        elif ref.tag is not None:
-            tags.append(ref.familiar_string())
-    size = _size(client, img)
+    for ref in view.ref_rows(img.id):
+        (digests if ref.is_digest else tags).append(ref.name)
+    size = _size(view, img)
     out: dict[str, Any] = {
         "Id": str(img.id),
         "RepoTags": tags,
@@ -125,7 +124,7 @@ def inspect_loaded(client: Client, img: Image, *, compat: str = "v1.50") -> dict
     if img.rootfs is not None and img.rootfs.diff_ids:
         rootfs["Layers"] = [str(d) for d in img.rootfs.diff_ids]
     out["RootFS"] = rootfs
-    out["Metadata"] = {"LastTagTime": _last_tag_time(client, img)}
+    out["Metadata"] = {"LastTagTime": _last_tag_time(view, img)}
     if not legacy:
         out["Config"] = oci_config(img.config)
     return out
@@ -182,16 +181,21 @@ def _comment(img: Image) -> str:
     return img.comment
 
 
-def _size(client: Client, img: Image) -> int:
+def _size(view: View, img: Image) -> int:
     chain = img.rootfs.chain_id() if img.rootfs is not None else None
     if not chain:
         return 0
-    info = client.layer_store.map().get(chain)
-    if info is None:
+    layer = view.layer(chain)
+    if layer is None:
         raise LayerNotFound(chain)
-    return info.size
+    return layer.size
 
 
-def _last_tag_time(client: Client, img: Image) -> str:
-    when: GoTime | None = client.image_store.get_last_updated(img.id)
-    return when.format() if when is not None else ZERO_TIME
+def _last_tag_time(view: View, img: Image) -> str:
+    row = view.image_any(img.id)
+    if row is None or not row.last_updated:
+        return ZERO_TIME
+    try:
+        return GoTime.parse(row.last_updated).format()
+    except DockyardError:
+        return ZERO_TIME

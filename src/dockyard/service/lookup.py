@@ -3,39 +3,35 @@
 The rules (moby ``daemon/images/image.go``):
 
 1. The string is parsed with ``ParseAnyReference``: 64 lowercase hex characters or
-   ``sha256:<64 hex>`` is an image ID and is read directly from the image store.
-2. Anything else is a name (``:latest`` implied) looked up in the reference store.
+   ``sha256:<64 hex>`` is an image ID and is looked up directly.
+2. Anything else is a name (``:latest`` implied) looked up among the tags.
 3. When that fails, the *original string* is tried as an ID prefix (``Search``).
 4. Whatever fails, the error is ``No such image: <familiar ref>`` with ``:latest``
    added to a bare name — an ambiguous prefix ends the same way (``No such image:
    9:latest``); only a string that is not a reference at all gives the parser's error.
+
+Lookups use the index only; the config is read (and verified) by the commands that print
+it.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockyard.digest import ImageID
 from dockyard.errors import DockyardError, ImageNotFound, InvalidReference
 from dockyard.reference import DigestReference, Reference, parse_any_reference
 
 if TYPE_CHECKING:
     from dockyard.client import Client
+    from dockyard.digest import ImageID
     from dockyard.image import Image
+    from dockyard.store.view import View
 
-__all__ = ["get_image", "not_found_term", "resolve_image", "short_id"]
+__all__ = ["get_image", "lookup", "not_found_term", "resolve_image", "short_id"]
 
 
-def resolve_image(client: Client, ref_or_id: str) -> ImageID:
-    """Return the ID of the image ``ref_or_id`` names (name, tag, digest, ID or ID prefix).
-
-    Args:
-        client: the store to look in.
-        ref_or_id: what a Docker user would type: ``busybox``, ``app:1``,
-            ``repo@sha256:…``, a full ID with or without ``sha256:``, or an ID prefix.
-
-    Returns:
-        The image ID.
+def lookup(view: View, ref_or_id: str) -> ImageID:
+    """The ID of the image ``ref_or_id`` names (name, tag, digest, ID or ID prefix).
 
     Raises:
         ImageNotFound: nothing matches, or a prefix is ambiguous
@@ -43,43 +39,37 @@ def resolve_image(client: Client, ref_or_id: str) -> ImageID:
         InvalidReference: ``ref_or_id`` is neither an ID nor a valid reference
             (e.g. ``invalid reference format: repository name (X) must be lowercase``).
     """
-    return get_image(client, ref_or_id).id
+    if not isinstance(ref_or_id, str):
+        raise InvalidReference(repr(ref_or_id))
+    ref = parse_any_reference(ref_or_id)
+    if isinstance(ref, DigestReference):
+        if view.image(ref.digest) is None:
+            raise ImageNotFound(not_found_term(ref))
+        return ref.digest  # type: ignore[return-value]
+    found = view.lookup(ref)
+    if found is not None and view.image(found) is not None:
+        return found
+    try:
+        return view.search(ref_or_id)
+    except DockyardError:
+        raise ImageNotFound(not_found_term(ref)) from None
 
 
-def get_image(client: Client, ref_or_id: str) -> Image:
-    """Like :func:`resolve_image`, but return the image itself (with ``parent`` filled in).
+def resolve_image(client: Client, ref_or_id: str) -> ImageID:
+    """Like :func:`lookup`, on a fresh snapshot of ``client``'s store."""
+    with client.view() as view:
+        return lookup(view, ref_or_id)
+
+
+def get_image(view: View, ref_or_id: str) -> Image:
+    """Like :func:`lookup`, but return the image itself (config read and verified).
 
     Raises:
         ImageNotFound: nothing matches, or a prefix is ambiguous.
         InvalidReference: ``ref_or_id`` is neither an ID nor a valid reference.
+        DigestMismatch: the image's config file was modified.
     """
-    if not isinstance(ref_or_id, str):
-        raise InvalidReference(repr(ref_or_id))
-    client.refresh()
-    ref = parse_any_reference(ref_or_id)
-    images = client.image_store
-    if isinstance(ref, DigestReference):
-        try:
-            return images.get(ref.digest)
-        except DockyardError:
-            raise ImageNotFound(not_found_term(ref)) from None
-    try:
-        image_id = client.reference_store.get(ref)
-    except DockyardError:
-        pass
-    else:
-        try:
-            return images.get(image_id)
-        except DockyardError:
-            pass
-    try:
-        found = images.search(ref_or_id)
-    except DockyardError:
-        raise ImageNotFound(not_found_term(ref)) from None
-    try:
-        return images.get(found)
-    except DockyardError:
-        raise ImageNotFound(not_found_term(ref)) from None
+    return view.get_image(lookup(view, ref_or_id))
 
 
 def not_found_term(ref: Reference | DigestReference) -> str:

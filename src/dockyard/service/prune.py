@@ -14,18 +14,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from dockyard.digest import chain_ids
 from dockyard.errors import DockyardError, InvalidArgumentError
 from dockyard.service.filters import FilterArgs
-from dockyard.service.images import ImageSummary, list_images
-from dockyard.service.tags import RemoveEvent, remove_image
+from dockyard.service.images import ImageSummary, list_in
+from dockyard.service.tags import RemoveEvent, remove_in
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from dockyard.client import Client
-    from dockyard.digest import ImageID
-    from dockyard.image import Image
+    from dockyard.store.records import ImageRow
+    from dockyard.store.txn import Transaction
 
 __all__ = ["PRUNE_FILTERS", "DiskUsage", "PruneReport", "disk_usage", "prune_images"]
 
@@ -115,43 +114,45 @@ def prune_images(
     args.validate(PRUNE_FILTERS)
     dangling_only = args.get_bool("dangling", True)
     until = _until(args, now)
-    with client.lock.exclusive():
-        client.refresh()
-        images = client.image_store
-        candidates = images.heads() if dangling_only else images.map()
-        layers = client.layer_store.map()
-        refs = client.reference_store
-        top: list[tuple[ImageID, Image]] = []
-        for image_id, img in candidates.items():
-            if not refs.references(image_id) and images.children(image_id):
+    with client.transaction() as tx:
+        view = tx.view
+        with_children = view.with_children()
+        sizes = {str(chain): layer.diff_size for chain, layer in view.layers().items()}
+        top: list[ImageRow] = []
+        for row in view.images():
+            if dangling_only and row.id in with_children:
                 continue
-            if until is not None and (img.created is None or img.created.unix_nanos() > until):
+            tagged = bool(view.ref_rows(row.id))
+            if not tagged and row.id in with_children:
                 continue
-            if img.config is not None and not _match_labels(args, img.config.labels):
+            if until is not None and (row.created_ns is None or row.created_ns > until):
                 continue
-            top.append((image_id, img))
-        top.sort(key=lambda item: (-_created(item[1]), item[0]))
+            if not _match_labels(args, row.labels):
+                continue
+            top.append(row)
+        top.sort(key=lambda row: (-(row.created_ns or 0), row.id))
         events: list[RemoveEvent] = []
-        for image_id, _img in top:
-            events.extend(_prune_one(client, image_id, dangling_only))
-    sizes = {str(chain): info.diff_size for chain, info in layers.items()}
+        for row in top:
+            events.extend(_prune_one(tx, row, dangling_only))
     reclaimed = sum(sizes.get(event.deleted, 0) for event in events if event.deleted)
     return PruneReport(tuple(events), reclaimed)
 
 
-def _prune_one(client: Client, image_id: ImageID, dangling_only: bool) -> list[RemoveEvent]:
-    refs = client.reference_store.references(image_id)
+def _prune_one(tx: Transaction, row: ImageRow, dangling_only: bool) -> list[RemoveEvent]:
+    if tx.view.image(row.id) is None:
+        return []  # removed with a child pruned before it
+    refs = tx.view.references(row.id)
     targets: list[str]
     if refs:
         if dangling_only and any(r.tag is not None for r in refs):
             return []
         targets = [str(r) for r in refs]
     else:
-        targets = [image_id.hex]
+        targets = [row.id.hex]
     events: list[RemoveEvent] = []
     for target in targets:
         try:
-            events.extend(remove_image(client, target, prune=True))
+            events.extend(remove_in(tx, target, prune=True))
         except DockyardError:
             continue  # conflicts are expected; Docker only logs anything else
     return events
@@ -172,10 +173,6 @@ def _match_labels(args: FilterArgs, labels: Mapping[str, str] | None) -> bool:
     return not (args.contains("label!") and args.match_kv_list("label!", labels))
 
 
-def _created(img: Image) -> int:
-    return img.created.unix_nanos() if img.created is not None else 0
-
-
 def disk_usage(client: Client) -> DiskUsage:
     """The image usage ``docker system df`` reports.
 
@@ -183,25 +180,35 @@ def disk_usage(client: Client) -> DiskUsage:
         The images (as ``docker images`` lists them) with their shared sizes, and the
         total size of the layers in use.
     """
-    client.refresh()
-    summaries = list_images(client)
-    every = client.image_store.map()
-    layers = client.layer_store.map()
-    refs = client.reference_store
-    counts: dict[str, int] = {}
-    counted: dict[str, int] = {}
-    for image_id, img in every.items():
-        chains = chain_ids(img.rootfs.diff_ids) if img.rootfs is not None else []
-        for chain in chains:
-            counts[chain] = counts.get(chain, 0) + 1
-        if refs.references(image_id) or not client.image_store.children(image_id):
+    with client.view() as view:
+        summaries = list_in(view, FilterArgs(None))
+        layers = {str(chain): layer for chain, layer in view.layers().items()}
+        with_children = view.with_children()
+        tagged = {str(image_id) for image_id in view.refs_by_image()}
+        chains_of: dict[str, list[str]] = {}
+        counts: dict[str, int] = {}
+        counted: set[str] = set()
+        for row in view.images():
+            chains = _chain(layers, row.chain)
+            chains_of[row.id] = chains
             for chain in chains:
-                counted[chain] = 1
+                counts[chain] = counts.get(chain, 0) + 1
+            if row.id in tagged or row.id not in with_children:
+                counted.update(chains)
     out = []
     for summary in summaries:
-        found = every.get(summary.id)
-        chains = chain_ids(found.rootfs.diff_ids) if found is not None and found.rootfs else []
-        shared = sum(layers[c].diff_size for c in chains if counts.get(c, 0) > 1 and c in layers)
+        chains = chains_of.get(summary.id, [])
+        shared = sum(layers[c].diff_size for c in chains if counts.get(c, 0) > 1)
         out.append(replace(summary, shared_size=shared))
-    total = sum(info.diff_size for chain, info in layers.items() if chain in counted)
+    total = sum(layer.diff_size for chain, layer in layers.items() if chain in counted)
     return DiskUsage(tuple(out), total)
+
+
+def _chain(layers: Mapping[Any, Any], top: str | None) -> list[str]:
+    """The chain IDs of a layer stack, top first (the layers present)."""
+    out: list[str] = []
+    current = top
+    while current and current in layers:
+        out.append(current)
+        current = layers[current].parent
+    return out

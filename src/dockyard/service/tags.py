@@ -24,18 +24,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from dockyard.errors import ImageInUse, ImageNotFound, InvalidReference
+from dockyard.digest import Digest, ImageID
+from dockyard.errors import ImageInUse, InvalidReference
 from dockyard.reference import parse_any_reference, parse_normalized_named
-from dockyard.service.lookup import get_image, short_id
+from dockyard.service.lookup import lookup, short_id
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from dockyard.client import Client
-    from dockyard.digest import ImageID
     from dockyard.reference import Reference
+    from dockyard.store.txn import Transaction
 
-__all__ = ["ImageConflict", "RemoveEvent", "events_to_api", "remove_image", "tag_image"]
+__all__ = [
+    "ImageConflict",
+    "RemoveEvent",
+    "events_to_api",
+    "remove_image",
+    "remove_in",
+    "tag_image",
+]
 
 _R = TypeVar("_R")
 
@@ -106,10 +114,10 @@ def tag_image(client: Client, source: str, target: str) -> Reference:
         raise InvalidReference(
             target, "refusing to create an ambiguous tag using digest algorithm as name"
         )
-    with client.lock.exclusive():
-        image_id = get_image(client, source).id
-        client.reference_store.add_tag(named, image_id, force=True)
-        client.image_store.set_last_updated(image_id)
+    with client.transaction() as tx:
+        image_id = lookup(tx.view, source)
+        tx.add_tag(named, image_id, force=True)
+        tx.set_last_updated(image_id)
     return named
 
 
@@ -134,35 +142,47 @@ def remove_image(
         ImageConflict: the image has child images, or is referenced in several
             repositories and ``force`` is off.
     """
-    with client.lock.exclusive():
-        return _Remover(client).remove(ref, force=force, prune=prune)
+    with client.transaction() as tx:
+        return remove_in(tx, ref, force=force, prune=prune)
+
+
+def remove_in(
+    tx: Transaction, ref: str, *, force: bool = False, prune: bool = True
+) -> list[RemoveEvent]:
+    """:func:`remove_image` inside a transaction (so that several removals commit once).
+
+    Raises:
+        ImageNotFound: ``ref`` names no image.
+        InvalidReference: ``ref`` is not a valid reference.
+        ImageConflict: see :func:`remove_image`.
+    """
+    return _Remover(tx).remove(ref, force=force, prune=prune)
 
 
 class _Remover:
     """One ``ImageDelete`` call: the records it produced so far."""
 
-    def __init__(self, client: Client) -> None:
-        self.client = client
-        self.refs = client.reference_store
-        self.images = client.image_store
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+        self.view = tx.view
         self.records: list[RemoveEvent] = []
 
     def remove(self, ref: str, *, force: bool, prune: bool) -> list[RemoveEvent]:
-        image_id = get_image(self.client, ref).id
-        repo_refs = self.refs.references(image_id)
+        image_id = lookup(self.view, ref)
+        repo_refs = self.view.references(image_id)
         quiet = False
         if not _is_id_prefix(image_id, ref):
             parsed = parse_normalized_named(ref).tag_name_only()
-            self.refs.delete(parsed)
+            self.tx.delete_reference(parsed)
             self.records.append(RemoveEvent(untagged=parsed.familiar_string()))
-            repo_refs = self.refs.references(image_id)
+            repo_refs = self.view.references(image_id)
             if parsed.digest is None:
                 repo_refs = self._drop_orphan_digests(parsed, repo_refs)
             if repo_refs:
                 return self.records
             quiet = True
         elif _is_single_reference(repo_refs):
-            if self.images.children(image_id):
+            if self.view.has_children(image_id):
                 raise _children_conflict(image_id)
             for repo_ref in repo_refs:
                 self._untag(repo_ref)
@@ -179,7 +199,7 @@ class _Remover:
         remaining = []
         for repo_ref in repo_refs:
             if repo_ref.digest is not None and repo_ref.name() == name:
-                self.refs.delete(repo_ref)
+                self.tx.delete_reference(repo_ref)
                 self.records.append(RemoveEvent(untagged=repo_ref.familiar_string()))
             else:
                 remaining.append(repo_ref)
@@ -187,7 +207,7 @@ class _Remover:
 
     def _untag(self, repo_ref: Reference) -> None:
         repo_ref = repo_ref.tag_name_only()
-        self.refs.delete(repo_ref)
+        self.tx.delete_reference(repo_ref)
         self.records.append(RemoveEvent(untagged=repo_ref.familiar_string()))
 
     def _delete(self, image_id: ImageID, *, force: bool, prune: bool, quiet: bool) -> None:
@@ -199,30 +219,28 @@ class _Remover:
                 if quiet and not self._is_dangling(current):
                     return
                 raise conflict
-            try:
-                parent: ImageID | None = self.images.get_parent(current)
-            except ImageNotFound:
-                parent = None
-            for repo_ref in self.refs.references(current):
+            row = self.view.image_any(current)
+            parent = row.parent if row is not None else ""
+            for repo_ref in self.view.references(current):
                 self._untag(repo_ref)
-            released = self.images.delete(current)
+            released = self.tx.delete_image(current)
             self.records.append(RemoveEvent(deleted=str(current)))
             self.records.extend(RemoveEvent(deleted=str(m.chain_id)) for m in released)
-            if not prune or parent is None or parent not in self.images:
+            if not prune or not parent or self.view.image(parent) is None:
                 return
-            current, force, quiet = parent, False, True
+            current, force, quiet = ImageID(Digest(parent)), False, True
 
     def _conflict(self, image_id: ImageID, *, soft: bool) -> ImageConflict | None:
-        if self.images.children(image_id):
+        if self.view.has_children(image_id):
             return _children_conflict(image_id)
-        if soft and self.refs.references(image_id):
+        if soft and self.view.ref_rows(image_id):
             return ImageConflict(
                 image_id, hard=False, reason="image is referenced in multiple repositories"
             )
         return None
 
     def _is_dangling(self, image_id: ImageID) -> bool:
-        return not self.refs.references(image_id) and not self.images.children(image_id)
+        return not self.view.ref_rows(image_id) and not self.view.has_children(image_id)
 
 
 def _parse_for_tag(text: str, parse: Callable[[str], _R]) -> _R:

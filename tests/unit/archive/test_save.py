@@ -100,7 +100,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def tags(store: Store, names: list[str]) -> list[tuple[str, list[str]]]:
-    return [(i.image_id, i.repo_tags) for i in resolve_names(store.client, names)]
+    with store.client.view() as view:
+        return [(i.image_id, i.repo_tags) for i in resolve_names(view, names)]
 
 
 def test_names_by_id_prefix_tag_and_repository(store: Store) -> None:
@@ -138,8 +139,8 @@ def test_names_by_id_prefix_tag_and_repository(store: Store) -> None:
 def test_name_errors_use_dockers_wording(
     store: Store, name: str, error: type[Exception], message: str
 ) -> None:
-    with pytest.raises(error) as info:
-        resolve_names(store.client, [name])
+    with pytest.raises(error) as info, store.client.view() as view:
+        resolve_names(view, [name])
     assert str(info.value) == message
 
 
@@ -152,17 +153,25 @@ def test_ambiguous_prefix(store: Store) -> None:
             break
         raw = config([], comment=str(len(ids)))
         ids.append(store.client.image_store.create(raw).hex)
-    with pytest.raises(AmbiguousID, match=r"^ambiguous digest string$"):
-        resolve_names(store.client, [f"sha256:{common}"])
+    with (
+        pytest.raises(AmbiguousID, match=r"^ambiguous digest string$"),
+        store.client.view() as view,
+    ):
+        resolve_names(view, [f"sha256:{common}"])
 
 
 def test_foreign_os_and_platform(store: Store) -> None:
     windows = store.client.image_store.create(config([], os_name="windows"))
     with pytest.raises(UnsupportedOS, match=r'^os "windows" is not supported$'):
-        resolve_names(store.client, [windows])
+        _resolve(store, [windows])
     with pytest.raises(NoSuitablePlatform, match=r"^no suitable export target found for platform"):
-        resolve_names(store.client, ["test/one:1"], platform="linux/arm64")
-    assert len(resolve_names(store.client, ["test/one:1"], platform="linux/amd64")) == 1
+        _resolve(store, ["test/one:1"], platform="linux/arm64")
+    assert len(_resolve(store, ["test/one:1"], platform="linux/amd64")) == 1
+
+
+def _resolve(store: Store, names: list[str], platform: str | None = None) -> list[object]:
+    with store.client.view() as view:
+        return list(resolve_names(view, names, platform=platform))
 
 
 # --- save errors leave nothing behind ---------------------------------------------------

@@ -34,7 +34,7 @@ def test_clean_store_is_clean(tmp_path: Path) -> None:
 
 def test_tampered_config(tmp_path: Path) -> None:
     client, good, bad = store(tmp_path)
-    path = client.backend.content_path(Digest(bad))
+    path = client.layout.config_path(Digest(bad).hex)
     path.write_bytes(path.read_bytes() + b" ")
     client = dockyard.open(client.root)
     report = check_store(client)
@@ -83,13 +83,13 @@ def test_dangling_parent_tag_and_leftovers(tmp_path: Path) -> None:
     client.image_store.set_parent(good, bad)
     client.image_store.delete(bad)  # clears the parent link of good
     client.image_store.set_parent(good, good)
-    parent_file = client.backend.metadata_dir(Digest(good)) / "parent"
+    parent_file = client.layout.metadata_dir(Digest(good).hex) / "parent"
     parent_file.write_text("sha256:" + "e" * 64)
     (client.root / "tmp" / "docker-import-1").mkdir()
     (client.root / "dockyard" / ("f" * 64)).mkdir()
     layerdb = client.root / "image" / "dockyard" / "layerdb"
     (layerdb / "sha256" / ("a" * 64 + "-" + "b" * 64 + "-removing")).mkdir()
-    (client.backend.root / "content" / "sha256" / ".tmp-xyz").write_bytes(b"x")
+    (client.layout.content / ".tmp-xyz").write_bytes(b"x")
     staged = client.layer_store.register(io.BytesIO(make_layer([("z", "file", b"z")])))
     client.layer_store.forget(staged)  # a layer nobody uses
     report = check_store(client)  # opening a client would already clean the leftovers

@@ -1,0 +1,1 @@
+"""Safety tests: failures change nothing, crashes, full disks, read-only stores."""
