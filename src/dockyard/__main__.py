@@ -1,4 +1,4 @@
-"""``python -m dockyard``."""
+"""``python -m dockyard``: the command line."""
 
 from dockyard.cli import run
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import shutil
 import stat
 from pathlib import Path
@@ -79,7 +78,7 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
             raise StorageError(f"cannot write to a symbolic link directly: {path.name}")
         if not stat.S_ISREG(st.st_mode):
             raise StorageError(f"cannot write to a non-regular file: {path.name}")
-    tmp = path.with_name(f"{TEMP_PREFIX}{path.name}{secrets.token_hex(8)}")
+    tmp = path.with_name(f"{TEMP_PREFIX}{path.name}{os.urandom(8).hex()}")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         try:

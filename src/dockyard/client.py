@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockyard.store.facades import ImageStore, LayerStore, ReferenceStore
 from dockyard.store.layout import DRIVER, Layout
 from dockyard.store.store import Store
 
@@ -23,6 +22,7 @@ if TYPE_CHECKING:
 
     from dockyard.api import ImageCollection
     from dockyard.reference.parse import Compat
+    from dockyard.store.facades import ImageStore, LayerStore, ReferenceStore
     from dockyard.store.scratch import ScratchDir
     from dockyard.store.staging import StagingArea
     from dockyard.store.txn import Transaction
@@ -63,9 +63,27 @@ class Client:
     def __init__(self, root: Path | str, *, compat: Compat = "v28") -> None:
         self.root = Path(root).absolute()
         self.store = Store(self.root, compat=compat)
-        self.image_store = ImageStore(self.store)
-        self.layer_store = LayerStore(self.store)
-        self.reference_store = ReferenceStore(self.store)
+
+    @property
+    def image_store(self) -> ImageStore:
+        """The image store's operations (moby's), one transaction or snapshot each."""
+        from dockyard.store.facades import ImageStore
+
+        return ImageStore(self.store)
+
+    @property
+    def layer_store(self) -> LayerStore:
+        """The layer store's operations (moby's) (handles are counted per client)."""
+        from dockyard.store.facades import LayerStore
+
+        return LayerStore(self.store)
+
+    @property
+    def reference_store(self) -> ReferenceStore:
+        """The reference store's operations (moby's) over ``repositories.json``."""
+        from dockyard.store.facades import ReferenceStore
+
+        return ReferenceStore(self.store)
 
     @property
     def layout(self) -> Layout:

@@ -1,29 +1,19 @@
 """The ``dockyard`` command line: Docker's image commands on a daemon-less store.
 
-A thin layer over the library: each command parses its flags, calls the library and
-prints the result the way Docker prints it. Errors become one ``Error: …`` line on stderr
-and an exit code from :mod:`dockyard.cli.exitcodes`; ``--debug`` adds the traceback.
+This module is what the console script imports, so it imports nothing itself: a
+command's code is loaded when the command runs (see :mod:`dockyard.cli.app`).
 """
 
 from __future__ import annotations
 
 import sys
-import traceback
-from typing import TYPE_CHECKING, Any
 
-from dockyard.cli.context import Context
-from dockyard.cli.exitcodes import EXIT_UNEXPECTED, EXIT_USAGE, exit_code
-from dockyard.cli.parser import build_parser
-from dockyard.errors import DockyardError
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from typing import Any
 
 __all__ = ["main", "run"]
-
-
-class _UsageError(Exception):
-    pass
 
 
 def main(
@@ -34,54 +24,17 @@ def main(
     stdout: Any = None,
     stderr: Any = None,
 ) -> int:
-    """Run the command line with ``argv`` and return the exit code.
+    """Run the command line with ``argv``; return the exit code (see ``cli.app.main``)."""
+    from dockyard.cli.app import main as run_main
 
-    Args:
-        argv: the arguments (default: ``sys.argv[1:]``).
-        env: the environment (default: ``os.environ``).
-        stdin: binary input stream (default: ``sys.stdin.buffer``).
-        stdout: text output stream (default: ``sys.stdout``).
-        stderr: text error stream (default: ``sys.stderr``).
-    """
-    ctx = Context(stdin=stdin, stdout=stdout, stderr=stderr)
-    if env is not None:
-        ctx.env = env
-    parser = build_parser(ctx)
-    try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
-        return 0 if code == 0 else EXIT_USAGE
-    ctx.debug = args.debug
-    if args.root:
-        from pathlib import Path
-
-        ctx.root = Path(args.root)
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help(ctx.stdout)
-        return 0
-    try:
-        return int(handler(ctx, args))
-    except DockyardError as exc:
-        if ctx.debug:
-            traceback.print_exc(file=ctx.stderr)
-        ctx.err(f"Error: {exc}")
-        return exit_code(exc)
-    except KeyboardInterrupt:
-        ctx.err("Error: interrupted")
-        return 130
-    except BrokenPipeError:
-        return 141
-    except Exception as exc:  # a bug: say so, briefly unless --debug
-        if ctx.debug:
-            traceback.print_exc(file=ctx.stderr)
-        else:
-            ctx.err(f"Error: unexpected {type(exc).__name__}: {exc} (run with --debug for "
-                    "details)")
-        return EXIT_UNEXPECTED
+    return run_main(argv, env=env, stdin=stdin, stdout=stdout, stderr=stderr)
 
 
 def run() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (``--version`` is answered without loading anything)."""
+    if sys.argv[1:] == ["--version"]:
+        from dockyard._version import __version__
+
+        sys.stdout.write(f"dockyard {__version__}\n")
+        sys.exit(0)
     sys.exit(main())

@@ -7,9 +7,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from dockyard.cli import cmd_manage
 from dockyard.cli.table import HISTORY_HEADERS, IMAGE_HEADERS, ellipsis, truncate_id
-from dockyard.cli.template import format_rows
 from dockyard.errors import DockyardError, InvalidArgumentError
 from dockyard.units import format_created_at, format_rfc3339, human_size, time_ago
 
@@ -20,7 +18,7 @@ if TYPE_CHECKING:
     from dockyard.service.history import HistoryRow
     from dockyard.service.images import ImageRow
 
-__all__ = ["REGISTRARS", "parse_filters"]
+__all__ = ["cmd_history", "cmd_images", "cmd_inspect", "parse_filters"]
 
 IMAGES_TABLE = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
 IMAGES_DIGESTS = (
@@ -44,21 +42,6 @@ def parse_filters(values: Sequence[str] | None) -> dict[str, list[str]]:
 # -- images --------------------------------------------------------------------------------
 
 
-def add_images(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``images`` (and ``image ls``)."""
-    p = sub.add_parser("images", help="List images")
-    p.add_argument("reference", nargs="?", help="Only images of this repository[:tag]")
-    p.add_argument("-a", "--all", action="store_true",
-                   help="Show all images (default hides intermediate images)")
-    p.add_argument("--digests", action="store_true", help="Show digests")
-    p.add_argument("-f", "--filter", action="append", metavar="FILTER",
-                   help="Filter output: dangling=, label=, before=, since=, reference=, until=")
-    p.add_argument("--format", help="table, json, or a {{.Field}} template")
-    p.add_argument("--no-trunc", action="store_true", help="Don't truncate output")
-    p.add_argument("-q", "--quiet", action="store_true", help="Only show image IDs")
-    p.set_defaults(handler=cmd_images)
-
-
 def cmd_images(ctx: Context, args: argparse.Namespace) -> int:
     """List images."""
     from dockyard.service.images import image_rows, list_images
@@ -76,6 +59,8 @@ def cmd_images(ctx: Context, args: argparse.Namespace) -> int:
         fmt = IMAGES_DIGESTS if args.digests else IMAGES_TABLE
     now = time.time()
     data = [_image_fields(row, now, trunc=not args.no_trunc) for row in rows]
+    from dockyard.cli.template import format_rows
+
     ctx.stdout.write(format_rows(fmt, data, titles=IMAGE_HEADERS,
                                  type_name="*formatter.ImageContext"))
     return 0
@@ -100,16 +85,6 @@ def _image_fields(row: ImageRow, now: float, *, trunc: bool) -> dict[str, Any]:
 # -- inspect -------------------------------------------------------------------------------
 
 
-def add_inspect(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``inspect``."""
-    p = sub.add_parser("inspect", help="Display detailed information on one or more images")
-    p.add_argument("-f", "--format", help="Format the output using a {{.Field}} template")
-    p.add_argument("--api", choices=["1.50", "1.41"], default="1.50",
-                   help="Inspect shape: 1.50 (Docker 28, default) or 1.41 (Docker 20.10)")
-    p.add_argument("names", nargs="+", metavar="IMAGE")
-    p.set_defaults(handler=cmd_inspect)
-
-
 def cmd_inspect(ctx: Context, args: argparse.Namespace) -> int:
     """Print Docker's inspect JSON array (or a template per image)."""
     from dockyard.service.inspect import inspect_image
@@ -123,6 +98,8 @@ def cmd_inspect(ctx: Context, args: argparse.Namespace) -> int:
             errors.append(f"Error: {exc}")
     if args.format:
         if found:
+            from dockyard.cli.template import format_rows
+
             ctx.stdout.write(format_rows(args.format, found))
     else:
         ctx.out(go_indent_json(found))
@@ -143,28 +120,6 @@ def go_indent_json(value: Any) -> str:
 # -- history -------------------------------------------------------------------------------
 
 
-def add_history(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``history``."""
-    p = sub.add_parser("history", help="Show the history of an image")
-    p.add_argument("-H", "--human", default="true", nargs="?", const="true",
-                   type=_bool_flag, help="Print sizes and dates in human readable format "
-                   "(default true; --human=false for raw values)")
-    p.add_argument("--format", help="table, json, or a {{.Field}} template")
-    p.add_argument("--no-trunc", action="store_true", help="Don't truncate output")
-    p.add_argument("-q", "--quiet", action="store_true", help="Only show image IDs")
-    p.add_argument("name", metavar="IMAGE")
-    p.set_defaults(handler=cmd_history)
-
-
-def _bool_flag(text: str) -> bool:
-    value = text.strip().lower()
-    if value in ("1", "t", "true", "yes"):
-        return True
-    if value in ("0", "f", "false", "no"):
-        return False
-    raise argparse.ArgumentTypeError(f"invalid boolean value: {text!r}")
-
-
 def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
     """Print an image's history, newest first."""
     from dockyard.service.history import history
@@ -175,6 +130,8 @@ def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
         fmt = HISTORY_TABLE
     now = time.time()
     data = [_history_fields(r, now, human=args.human, trunc=not args.no_trunc) for r in rows]
+    from dockyard.cli.template import format_rows
+
     ctx.stdout.write(format_rows(fmt, data, titles=HISTORY_HEADERS,
                                  type_name="*formatter.historyContext"))
     return 0
@@ -195,4 +152,3 @@ def _history_fields(row: HistoryRow, now: float, *, human: bool, trunc: bool) ->
     }
 
 
-REGISTRARS = [add_images, add_inspect, add_history, *cmd_manage.REGISTRARS]

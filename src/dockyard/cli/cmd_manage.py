@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
 from dockyard.cli.exitcodes import exit_code
 from dockyard.cli.progress import progress_for
@@ -15,17 +15,16 @@ from dockyard.units import human_size
 if TYPE_CHECKING:
     from dockyard.cli.context import Context
 
-__all__ = ["REGISTRARS"]
+__all__ = [
+    "cmd_check",
+    "cmd_df",
+    "cmd_export",
+    "cmd_import",
+    "cmd_prune",
+    "cmd_rmi",
+    "cmd_tag",
+]
 
-Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-
-
-def add_tag(sub: Sub) -> None:
-    """Register ``tag``."""
-    p = sub.add_parser("tag", help="Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE")
-    p.add_argument("source", metavar="SOURCE_IMAGE[:TAG]")
-    p.add_argument("target", metavar="TARGET_IMAGE[:TAG]")
-    p.set_defaults(handler=cmd_tag)
 
 
 def cmd_tag(ctx: Context, args: argparse.Namespace) -> int:
@@ -34,15 +33,6 @@ def cmd_tag(ctx: Context, args: argparse.Namespace) -> int:
 
     tag_image(ctx.client, args.source, args.target)
     return 0
-
-
-def add_rmi(sub: Sub) -> None:
-    """Register ``rmi`` (and ``image rm``)."""
-    p = sub.add_parser("rmi", help="Remove one or more images")
-    p.add_argument("-f", "--force", action="store_true", help="Force removal of the image")
-    p.add_argument("--no-prune", action="store_true", help="Do not delete untagged parents")
-    p.add_argument("names", nargs="+", metavar="IMAGE")
-    p.set_defaults(handler=cmd_rmi)
 
 
 def cmd_rmi(ctx: Context, args: argparse.Namespace) -> int:
@@ -64,20 +54,6 @@ def cmd_rmi(ctx: Context, args: argparse.Namespace) -> int:
         for event in events:
             ctx.out(str(event))
     return code
-
-
-def add_prune(sub: Sub) -> None:
-    """Register ``prune`` (``image prune``)."""
-    p = sub.add_parser("prune", help="Remove unused images")
-    p.add_argument("-a", "--all", action="store_true",
-                   help="Remove all images without tags, not just dangling ones")
-    p.add_argument("--filter", action="append", metavar="FILTER",
-                   help="Provide filter values (until=<timestamp>, label=<key>[=<value>])")
-    p.add_argument("-f", "--force", action="store_true", help="Do not prompt for confirmation")
-    p.set_defaults(handler=cmd_prune)
-
-
-add_prune.image_only = True  # type: ignore[attr-defined]
 
 
 def cmd_prune(ctx: Context, args: argparse.Namespace) -> int:
@@ -104,16 +80,6 @@ def cmd_prune(ctx: Context, args: argparse.Namespace) -> int:
         ctx.out()
     ctx.out(f"Total reclaimed space: {human_size(report.space_reclaimed)}")
     return 0
-
-
-def add_df(sub: Sub) -> None:
-    """Register ``system df``."""
-    p = sub.add_parser("df", help="Show disk usage")
-    p.add_argument("-v", "--verbose", action="store_true", help="Show detailed information")
-    p.set_defaults(handler=cmd_df)
-
-
-add_df.system = True  # type: ignore[attr-defined]
 
 
 def cmd_df(ctx: Context, args: argparse.Namespace) -> int:
@@ -143,19 +109,6 @@ def cmd_df(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_import(sub: Sub) -> None:
-    """Register ``import``."""
-    p = sub.add_parser("import", help="Import the contents from a tarball to create an image")
-    p.add_argument("-c", "--change", action="append", default=[], metavar="INSTRUCTION",
-                   help="Apply a Dockerfile instruction to the created image")
-    p.add_argument("-m", "--message", default="", help="Set a commit message")
-    p.add_argument("--platform", help="Set platform (os[/arch[/variant]])")
-    p.add_argument("-q", "--quiet", action="store_true", help="Suppress progress output")
-    p.add_argument("file", metavar="FILE|-")
-    p.add_argument("reference", nargs="?", metavar="REPOSITORY[:TAG]")
-    p.set_defaults(handler=cmd_import)
-
-
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     """Import a root filesystem tarball; print the new image ID."""
     from dockyard.service.imports import import_image
@@ -169,18 +122,6 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_export(sub: Sub) -> None:
-    """Register ``export``."""
-    p = sub.add_parser("export", help="Flatten an image into one root filesystem tar or "
-                       "directory (whiteouts applied)")
-    p.add_argument("-o", "--output", metavar="PATH", help="Write to a file instead of STDOUT")
-    p.add_argument("--unpack", action="store_true",
-                   help="Unpack into the directory given by -o (must not exist)")
-    p.add_argument("-q", "--quiet", action="store_true", help="Suppress progress output")
-    p.add_argument("name", metavar="IMAGE")
-    p.set_defaults(handler=cmd_export)
-
-
 def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
     """Export an image's flattened root filesystem."""
     from dockyard.service.export import export_image
@@ -192,17 +133,6 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
     for warning in result.warnings:
         ctx.err(f"warning: {warning}")
     return 0
-
-
-def add_check(sub: Sub) -> None:
-    """Register ``check``."""
-    p = sub.add_parser("check", help="Verify every config, layer and tag of the store")
-    p.add_argument("--repair", action="store_true",
-                   help="Remove what is broken or orphaned (after reporting it)")
-    p.set_defaults(handler=cmd_check)
-
-
-add_check.top_only = True  # type: ignore[attr-defined]
 
 
 def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
@@ -219,4 +149,3 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
     return 0 if report.clean or args.repair else 1
 
 
-REGISTRARS = [add_tag, add_rmi, add_prune, add_df, add_import, add_export, add_check]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
+    from typing import IO, Any
 
     from dockyard.client import Client
 
@@ -18,6 +18,8 @@ __all__ = ["Context", "default_root"]
 
 def default_root(env: Mapping[str, str]) -> Path:
     """The default store: ``$DOCKYARD_ROOT``, else the user's data directory (XDG)."""
+    from pathlib import Path
+
     if env.get("DOCKYARD_ROOT"):
         return Path(env["DOCKYARD_ROOT"])
     if env.get("XDG_DATA_HOME"):
@@ -29,17 +31,26 @@ def default_root(env: Mapping[str, str]) -> Path:
     return library_default()
 
 
-@dataclass
 class Context:
     """The streams and environment of one CLI invocation (tests pass their own)."""
 
-    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    stdin: IO[bytes] | Any = None
-    stdout: IO[str] | Any = None
-    stderr: IO[str] | Any = None
-    root: Path | None = None
-    debug: bool = False
-    _client: Client | None = None
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        stdin: IO[bytes] | Any = None,
+        stdout: IO[str] | Any = None,
+        stderr: IO[str] | Any = None,
+        root: Path | None = None,
+        debug: bool = False,
+    ) -> None:
+        self.env: Mapping[str, str] = dict(os.environ) if env is None else env
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+        self.root = root
+        self.debug = debug
+        self._client: Client | None = None
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         if self.stdin is None:
@@ -83,6 +94,8 @@ class Context:
         from dockyard.errors import InvalidArgumentError
 
         if path is not None:
+            from pathlib import Path
+
             return Path(path)
         if directory:
             raise InvalidArgumentError("a directory output needs -o DIRECTORY")

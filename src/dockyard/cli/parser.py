@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
 
-from dockyard import __version__
-from dockyard.cli import cmd_archive
+from dockyard._version import __version__
+from dockyard.cli.commands import COMMANDS
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from dockyard.cli.context import Context
 
 __all__ = ["build_parser"]
@@ -31,16 +33,6 @@ class _Parser(argparse.ArgumentParser):
             return
         stream = self.ctx.stderr if file is sys.stderr else self.ctx.stdout
         stream.write(message)
-
-
-def _registrars() -> list[Any]:
-    from dockyard.cli import cmd_images
-
-    return [
-        cmd_archive.add_load,
-        cmd_archive.add_save,
-        *cmd_images.REGISTRARS,
-    ]
 
 
 def _help(parser: argparse.ArgumentParser) -> Any:
@@ -73,14 +65,14 @@ def build_parser(ctx: Context) -> argparse.ArgumentParser:
     system = sub.add_parser("system", help="Store-wide information (docker system …)")
     system.set_defaults(handler=_help(system))
     system_sub = system.add_subparsers(title="system commands", metavar="COMMAND")
-    for register in _registrars():
-        if getattr(register, "system", False):
-            register(system_sub)
+    for command in COMMANDS:
+        if command.where == "system":
+            command.register(system_sub)
             continue
-        if not getattr(register, "image_only", False):
-            register(sub)
-        if not getattr(register, "top_only", False):
-            register(image_sub)
+        if command.where != "image":
+            command.register(sub)
+        if command.where != "top":
+            command.register(image_sub)
     for alias, name in _IMAGE_ALIASES.items():
         original = image_sub.choices.get(name)
         if original is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -37,6 +38,8 @@ _SIMPLE_ESCAPES = {
     ord("t"): "\t",
 }
 _HEX = frozenset(b"0123456789abcdefABCDEF")
+#: A ``\uD800``-``\uDFFF`` escape: Go turns lone surrogates into U+FFFD, Python keeps them.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class JSONObject(list[tuple[str, Any]]):
@@ -250,12 +253,54 @@ def parse(data: bytes | bytearray | memoryview | str) -> Any:
     Raises:
         JSONError: malformed JSON or data after the top-level value.
     """
-    parser = _Parser(_as_bytes(data))
+    raw = _as_bytes(data)
+    fast = _fast_parse(raw)
+    if fast is not _NO_RESULT:
+        return fast
+    parser = _Parser(raw)
     result = parser.value()
     parser.skip_ws()
     if parser.pos < len(parser.data):
         raise parser.fail("after top-level value")
     return result
+
+
+_NO_RESULT = object()
+
+
+def _fast_parse_first(raw: bytes) -> tuple[Any, int] | None:
+    """:func:`parse_first` through the C parser when that is safe (see ``_fast_parse``)."""
+    if raw.count(b"[") + raw.count(b"{") >= MAX_DEPTH or _SURROGATE_ESCAPE.search(raw):
+        return None
+    try:
+        text = raw.decode("utf-8")
+        start = len(text) - len(text.lstrip(" \t\n\r"))
+        decoder = json.JSONDecoder(object_pairs_hook=JSONObject, parse_constant=_reject)
+        value, end = decoder.raw_decode(text, start)
+    except (ValueError, RecursionError):
+        return None
+    return value, len(text[:end].encode("utf-8"))
+
+
+def _reject(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _fast_parse(raw: bytes) -> Any:
+    """The same result through the C parser when the input needs none of Go's quirks.
+
+    Valid UTF-8, no surrogate escapes, fewer brackets than the nesting limit: then
+    Go's and Python's parsers agree on every valid document. Anything else (including
+    every invalid document, whose error must be worded as Go words it) returns
+    ``_NO_RESULT`` and goes to the exact parser.
+    """
+    if raw.count(b"[") + raw.count(b"{") >= MAX_DEPTH or _SURROGATE_ESCAPE.search(raw):
+        return _NO_RESULT
+    try:
+        text = raw.decode("utf-8")
+        return json.loads(text, object_pairs_hook=JSONObject, parse_constant=_reject)
+    except (ValueError, RecursionError):
+        return _NO_RESULT
 
 
 def parse_first(data: bytes | bytearray | memoryview | str) -> tuple[Any, int]:
@@ -268,7 +313,11 @@ def parse_first(data: bytes | bytearray | memoryview | str) -> tuple[Any, int]:
         JSONError: ``EOF`` for empty input, ``unexpected EOF`` for a truncated value,
             or a syntax error inside the value.
     """
-    parser = _Parser(_as_bytes(data))
+    raw = _as_bytes(data)
+    fast = _fast_parse_first(raw)
+    if fast is not None:
+        return fast
+    parser = _Parser(raw)
     parser.skip_ws()
     if parser.pos >= len(parser.data):
         raise JSONError("EOF", parser.pos)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ _FILE_MODE = 0o644
 def new_cache_id() -> str:
     """Return a random 64-hex ID whose first 12 characters are not all digits."""
     while True:
-        value = secrets.token_hex(32)
+        value = os.urandom(32).hex()
         if not value[:12].isdigit():
             return value
 
@@ -222,7 +221,7 @@ class FSLayerDB:
         Raises:
             StorageError: the write failed; the transaction directory is removed.
         """
-        tx = self.tmp_dir / f"{_WRITE_SET_PREFIX}{secrets.token_hex(16)}"
+        tx = self.tmp_dir / f"{_WRITE_SET_PREFIX}{os.urandom(16).hex()}"
         files = {
             "diff": str(raw.diff_id),
             "size": str(raw.diff_size),
@@ -256,7 +255,7 @@ class FSLayerDB:
             StorageError: the directory cannot be renamed.
         """
         source = self.layer_dir(chain_id)
-        doomed = self.sha256_dir / f"{chain_id.hex}-{secrets.token_hex(32)}{_REMOVING_SUFFIX}"
+        doomed = self.sha256_dir / f"{chain_id.hex}-{os.urandom(32).hex()}{_REMOVING_SUFFIX}"
         try:
             os.rename(source, doomed)
         except FileNotFoundError:

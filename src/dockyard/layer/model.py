@@ -171,7 +171,7 @@ class Layer:
     """
 
     __slots__ = ("cache_id", "chain_id", "depth", "diff_id", "diff_size", "parent",
-                 "payload_path", "size")  # fmt: skip
+                 "payload_path", "released", "size")  # fmt: skip
 
     def __init__(
         self,
@@ -193,6 +193,7 @@ class Layer:
         self.cache_id = cache_id
         self.depth = depth
         self.payload_path = payload_path
+        self.released = False
 
     def payload_size(self) -> int:
         """Byte length of the stored tar stream.

@@ -43,6 +43,11 @@ class ChangeSet:
         self._trash: list[Path] = []
 
     @property
+    def files(self) -> dict[Path, tuple[bytes, int]]:
+        """The files to create or replace (live: later changes show here)."""
+        return self._files
+
+    @property
     def empty(self) -> bool:
         """True when nothing would change."""
         return not (self._files or self._dirs or self._moves or self._trash)
@@ -57,9 +62,22 @@ class ChangeSet:
         self._files[target] = (data, mode)
 
     def put_dir(self, target: Path, mode: int) -> None:
-        """Create the directory ``target`` (which must not exist), to be filled with files."""
+        """Create the directory ``target``, to be filled with files.
+
+        A directory this change set removes is kept instead, emptied of what is not
+        written again (so no path is both moved away and moved in).
+        """
+        if target in self._dirs:
+            return
+        removed = any(t == target or t in target.parents for t in self._trash)
+        if removed and target.is_dir():
+            self._uncancel(target)
+            for child in sorted(target.iterdir()):
+                if child not in self._trash:
+                    self._trash.append(child)
+            return
         self._uncancel(target)
-        self._dirs.setdefault(target, _NewDir(mode))
+        self._dirs[target] = _NewDir(mode)
 
     def put_in_dir(self, directory: Path, name: str, data: bytes, modes: tuple[int, int]) -> None:
         """Create or replace ``directory/name``, creating ``directory`` (mode ``modes[0]``)."""

@@ -97,25 +97,35 @@ class LayerStore:
     def release(self, layer: Layer) -> list[LayerMetadata]:
         """Give back a handle; delete the layer (and unused parents) if nothing uses it.
 
+        Returns:
+            The layers deleted, top first ([] when the layer was already gone).
+
         Raises:
             LayerNotRetained: the handle was already released (or never handed out).
         """
-        self.forget(layer, strict=True)
         with self._store.transaction() as tx:
             if tx.view.layer(layer.chain_id) is None:
-                return []
+                self.forget(layer)
+                return []  # as moby: a layer no longer in the store releases nothing
+            self.forget(layer, strict=True)
             return _metadata(tx.release_layer(layer.chain_id))
 
     def forget(self, layer: Layer, *, strict: bool = False) -> None:
-        """Give back a handle without deleting anything."""
-        key = str(layer.chain_id)
-        if self._store.held[key] <= 0:
+        """Give back a handle without deleting anything.
+
+        Raises:
+            LayerNotRetained: with ``strict``, when the handle was already given back.
+        """
+        if layer.released:
             if strict:
-                raise LayerNotRetained(key)
+                raise LayerNotRetained(str(layer.chain_id))
             return
-        self._store.held[key] -= 1
-        if self._store.held[key] == 0:
-            del self._store.held[key]
+        layer.released = True
+        key = str(layer.chain_id)
+        if self._store.held[key] > 0:
+            self._store.held[key] -= 1
+            if self._store.held[key] == 0:
+                del self._store.held[key]
 
     def map(self) -> dict[ChainID, LayerInfo]:
         """Every layer with its reference count (images, child layers, handles)."""

@@ -210,11 +210,18 @@ def reset_schema(conn: sqlite3.Connection) -> None:
 
 
 def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
-    """The ``meta`` table ({} when the file is not a usable index)."""
+    """The ``meta`` table ({} when the file is not a usable index).
+
+    Also reads the first row of every table, which finds a damaged table's root page for
+    the price of a few page reads.
+    """
     try:
-        return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        for table in ("images", "layers", "refs", "problems"):
+            conn.execute(f"SELECT * FROM {table} LIMIT 1").fetchall()
     except sqlite3.Error:
         return {}
+    return meta
 
 
 def write_meta(conn: sqlite3.Connection, values: dict[str, str]) -> None:

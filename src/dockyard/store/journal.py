@@ -100,6 +100,10 @@ class Journal:
             ValueError: a path is outside the store.
             OSError: an operation failed.
         """
+        for _kind, first, second in self.ops:  # every path is checked before anything moves
+            layout.resolve(first)
+            if isinstance(second, str):
+                layout.resolve(second)
         for kind, first, second in self.ops:
             path = layout.resolve(first)
             if kind == "mkdir":

@@ -12,7 +12,6 @@ import contextlib
 import errno
 import fcntl
 import os
-import secrets
 import threading
 from typing import TYPE_CHECKING
 
@@ -54,7 +53,7 @@ def read_token(layout: Layout) -> str:
 
 def new_token() -> str:
     """A fresh change token."""
-    return secrets.token_hex(16)
+    return os.urandom(16).hex()
 
 
 class WriterLock:

@@ -11,7 +11,7 @@ import os
 from typing import TYPE_CHECKING
 
 from dockyard.digest import ChainID, Digest, ImageID, chain_ids, is_valid_hex, sha256_bytes
-from dockyard.errors import DockyardError, InvalidDigest, InvalidReference
+from dockyard.errors import DockyardError, InvalidDigest, InvalidReference, StorageError
 from dockyard.image import Image
 from dockyard.layer.filestore import FSLayerDB
 from dockyard.reference import _repofile
@@ -183,6 +183,8 @@ def _refs(conn: sqlite3.Connection, layout: Layout) -> None:
         source = layout.repositories.read_bytes()
     except (FileNotFoundError, NotADirectoryError):
         return
+    except OSError as exc:
+        raise StorageError(f"failed to read {layout.repositories}: {exc.strerror}") from exc
     repos = _repofile.decode(source, layout.repositories)
     conn.executemany(
         f"INSERT OR IGNORE INTO refs ({REF_COLUMNS}) VALUES (?, ?, ?, ?, ?)", ref_rows(repos)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import secrets
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,6 +54,15 @@ class ScratchDir:
         fd, self._fd = self._fd, -1
         os.close(fd)
 
+    def abandon(self) -> None:
+        """Give up the lock but keep the directory (a committed journal still needs it).
+
+        The next writer finishes the commit, then removes the directory as dead.
+        """
+        if self._fd >= 0:
+            fd, self._fd = self._fd, -1
+            os.close(fd)
+
     def __enter__(self) -> ScratchDir:
         return self
 
@@ -64,14 +72,14 @@ class ScratchDir:
 
 def _create(tmp: Path, prefix: str) -> tuple[int, Path]:
     while True:
-        new = tmp / f"{_NEW}{secrets.token_hex(8)}"
+        new = tmp / f"{_NEW}{os.urandom(8).hex()}"
         new.mkdir(mode=0o700)
         try:
             fd = os.open(new, os.O_RDONLY | os.O_DIRECTORY)
         except FileNotFoundError:
             continue  # a cleaner took it before we locked it
         fcntl.flock(fd, fcntl.LOCK_EX)
-        final = tmp / f"{prefix}{secrets.token_hex(8)}"
+        final = tmp / f"{prefix}{os.urandom(8).hex()}"
         try:
             os.rename(new, final)
         except FileNotFoundError:

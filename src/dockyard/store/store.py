@@ -25,10 +25,7 @@ from dockyard.store.durable import Barrier
 from dockyard.store.journal import apply_pending
 from dockyard.store.layout import Layout
 from dockyard.store.lock import WriterLock, new_token, read_token, storage_error
-from dockyard.store.rebuild import rebuild
 from dockyard.store.scratch import ScratchDir, clean_dead
-from dockyard.store.staging import StagingArea
-from dockyard.store.txn import Transaction
 from dockyard.store.view import Stats, View
 
 if TYPE_CHECKING:
@@ -36,6 +33,15 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from dockyard.reference.parse import Compat
+    from dockyard.store.staging import StagingArea
+    from dockyard.store.txn import Transaction
+
+
+def rebuild(conn: sqlite3.Connection, layout: Layout, generation: str) -> None:
+    """Rebuild the index from the files (imported only when an index is stale)."""
+    from dockyard.store.rebuild import rebuild as run
+
+    run(conn, layout, generation)
 
 __all__ = ["Store"]
 
@@ -59,7 +65,8 @@ class Store:
         self.compat: Compat = compat
         self.held: Counter[str] = Counter()
         self._local = threading.local()
-        self._memory: tuple[str, sqlite3.Connection] | None = None
+        self._memory: tuple[str, bytes] | None = None
+        self._damaged = False
         self._memory_lock = threading.Lock()
 
     # --- reading ------------------------------------------------------------------------
@@ -83,7 +90,7 @@ class Store:
             with index.read_transaction(conn):
                 yield View(conn, self.layout, self.stats)
         except sqlite3.Error as exc:
-            raise StorageError(f"failed to read the index {self.layout.index}: {exc}") from exc
+            raise self._index_error(exc, "read") from exc
         finally:
             if owned:
                 conn.close()
@@ -104,6 +111,16 @@ class Store:
         finally:
             conn.close()
 
+    def _index_error(self, exc: sqlite3.Error, what: str) -> StorageError:
+        """The error for a failed index query; a damaged index is rebuilt next time."""
+        if index.environmental(exc):
+            return StorageError(f"failed to {what} the index {self.layout.index}: {exc}")
+        self._damaged = True
+        return StorageError(
+            f"the index {self.layout.index} is damaged ({exc}); "
+            "it is rebuilt from the store's files by the next command"
+        )
+
     def writable(self) -> bool:
         """True when this process may write the store (it need not exist yet)."""
         path = self.layout.root
@@ -114,11 +131,14 @@ class Store:
     def _reader(self) -> tuple[sqlite3.Connection, bool]:
         layout = self.layout
         if not layout.root.is_dir():
-            return self._in_memory(), False
+            return self._in_memory(), True
         writable = os.access(layout.root, os.W_OK)
         for _ in range(_ATTEMPTS):
             in_flight = layout.journal.exists()
             conn = self._open_for_reading(writable)
+            if conn is not None and self._damaged:
+                conn.close()
+                conn = None
             if conn is not None:
                 meta = index.read_meta(conn)
                 current = meta.get("schema") == index.SCHEMA_VERSION
@@ -134,7 +154,7 @@ class Store:
                         except StorageError:
                             break  # a full disk, say: read the files instead
                         continue
-        return self._in_memory(), False
+        return self._in_memory(), True
 
     def _open_for_reading(self, writable: bool) -> sqlite3.Connection | None:
         if writable:
@@ -162,18 +182,21 @@ class Store:
         )
 
     def _in_memory(self) -> sqlite3.Connection:
-        """An index rebuilt in memory (cached while the files do not change)."""
+        """A private copy of an index rebuilt in memory (built once while files stay)."""
         key = f"{read_token(self.layout)}|{index.stamps(self.layout)}"
         with self._memory_lock:
-            if self._memory is not None and self._memory[0] == key:
-                return self._memory[1]
-            conn = index.memory()
-            rebuild(conn, self.layout, read_token(self.layout))
-            self.stats.rebuilds += 1
-            if self._memory is not None:
-                self._memory[1].close()
-            self._memory = (key, conn)
-            return conn
+            if self._memory is None or self._memory[0] != key:
+                built = index.memory()
+                try:
+                    rebuild(built, self.layout, read_token(self.layout))
+                    self.stats.rebuilds += 1
+                    self._memory = (key, built.serialize())
+                finally:
+                    built.close()
+            data = self._memory[1]
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        conn.deserialize(data)
+        return conn
 
     def _refresh_locked(self, *, create_dirs: bool) -> None:
         """Under the writer lock: finish a dead writer's commit, refresh a stale index."""
@@ -188,8 +211,12 @@ class Store:
             raise storage_error(layout, "failed to prepare the store", exc) from exc
         conn = index.open_rw(layout)
         try:
+            if conn is not None and self._damaged:
+                conn.close()
+                conn = None
             if conn is None:
                 conn = index.create(layout)
+                self._damaged = False
             meta = index.read_meta(conn)
             if meta.get("schema") == index.SCHEMA_VERSION and self._fresh(meta):
                 return
@@ -209,6 +236,8 @@ class Store:
         Raises:
             StoreReadOnly: the store cannot be written.
         """
+        from dockyard.store.staging import StagingArea
+
         return StagingArea(self.layout)
 
     def scratch(self) -> ScratchDir:
@@ -245,6 +274,8 @@ class Store:
                 try:
                     scratch = ScratchDir(self.layout, "txn-")
                     conn.execute("BEGIN IMMEDIATE")
+                    from dockyard.store.txn import Transaction
+
                     tx = Transaction(
                         conn, self.layout, self.stats, compat=self.compat,
                         held=lambda chain: self.held[chain] > 0,
@@ -256,10 +287,9 @@ class Store:
                             yield tx
                             tx.finish_files()
                             self._commit(tx, scratch)
+                            tx.committed()
                         except sqlite3.Error as exc:
-                            raise StorageError(
-                                f"failed to update the index {self.layout.index}: {exc}"
-                            ) from exc
+                            raise self._index_error(exc, "update") from exc
                     except BaseException:
                         with contextlib.suppress(sqlite3.Error):
                             conn.execute("ROLLBACK")
@@ -293,6 +323,7 @@ class Store:
                 journal.apply(layout, barrier)
                 barrier.sync()
             except (OSError, ValueError) as exc:
+                scratch.abandon()  # the journal's files stay for the next writer
                 raise StorageError(
                     f"the change was committed but not completely applied ({exc}); "
                     "the next command that writes finishes it"
@@ -310,9 +341,7 @@ class Store:
     def close(self) -> None:
         """Drop the cached in-memory index, if any."""
         with self._memory_lock:
-            if self._memory is not None:
-                self._memory[1].close()
-                self._memory = None
+            self._memory = None
 
 
 def _make_skeleton(layout: Layout) -> None:

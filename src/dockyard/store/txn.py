@@ -19,6 +19,7 @@ from dockyard.errors import (
     InvalidImageConfig,
     LayerNotFound,
     MaxDepthExceeded,
+    StorageError,
 )
 from dockyard.gojson import GoTime
 from dockyard.image import Image, check_os
@@ -87,10 +88,11 @@ class Transaction:
         self.compat: Compat = compat
         self.view = View(conn, layout, stats)
         self.changes = ChangeSet(layout)
+        self.view.pending = self.changes.files
         self._held = held
         self._repos: _repofile.Repositories | None = None
         self._repos_changed = False
-        self._consumed: list[StagedLayer] = []
+        self._consumed: list[tuple[StagedLayer, Path]] = []
         self.finally_callbacks: list[Callable[[], None]] = []
 
     # --- layers -------------------------------------------------------------------------
@@ -126,7 +128,7 @@ class Transaction:
             self.changes.link_into(target, "layer.tar", source, _LAYER_DIR_MODE)
         else:
             staged.consumed = True
-            self._consumed.append(staged)
+            self._consumed.append((staged, target))
             self.changes.move_in(staged.payload_dir, target)
         layer = LayerRow(chain, staged.diff_id, parent, staged.size, cache_id, depth, total)
         layer_dir = self.layout.layer_dir(chain.hex)
@@ -315,6 +317,8 @@ class Transaction:
                 source = path.read_bytes()
             except FileNotFoundError:
                 self._repos = {}
+            except OSError as exc:
+                raise StorageError(f"failed to read {path}: {exc.strerror}") from exc
             else:
                 self._repos = _repofile.decode(source, path)
         return self._repos
@@ -355,6 +359,16 @@ class Transaction:
 
     def undo_consumption(self) -> None:
         """After an abort, the staged layers this transaction took are free again."""
-        for staged in self._consumed:
+        for staged, _target in self._consumed:
             staged.consumed = False
+        self._consumed.clear()
+
+    def committed(self) -> None:
+        """After the commit, staged layers it took point at their payload in the store.
+
+        So that a later transaction can commit the same staged layer on another parent
+        (it then links the committed payload).
+        """
+        for staged, target in self._consumed:
+            staged.payload_dir = target
         self._consumed.clear()

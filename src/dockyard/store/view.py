@@ -25,6 +25,7 @@ from dockyard.store.records import (
 
 if TYPE_CHECKING:
     import sqlite3
+    from collections.abc import Mapping
     from pathlib import Path
 
     from dockyard.reference import Reference
@@ -65,6 +66,8 @@ class View:
         self.conn = conn
         self.layout = layout
         self.stats = stats
+        #: Files a transaction will write (its view reads its own new configs from here).
+        self.pending: Mapping[Path, tuple[bytes, int]] = {}
 
     # --- images -------------------------------------------------------------------------
 
@@ -173,7 +176,7 @@ class View:
         path = self.layout.config_path(dgst.hex)
         self.stats.configs_read += 1
         try:
-            data = path.read_bytes()
+            data = self.pending[path][0] if path in self.pending else path.read_bytes()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise ImageNotFound(str(dgst), f"No such image: {dgst}") from None
         except OSError as exc:
@@ -190,7 +193,7 @@ class View:
             DigestMismatch: its config file was modified.
             InvalidImageConfig: its config cannot be parsed.
         """
-        row = self.image(image_id)
+        row = self.image_any(image_id)
         if row is None:
             raise ImageNotFound(str(image_id))
         img = Image.from_json(self.config(row.id))
