@@ -1,10 +1,14 @@
 """Timed subprocesses and the operations being compared (limit, copy, Docker, skopeo, dockyard).
 
-Every operation runs as a child process started in its own session. Its wall-clock time is
-measured around the child, and its peak resident set size comes from ``os.wait4`` (the
-kernel's ``ru_maxrss`` of the child, which includes its waited-for descendants). When the work
-is done by a daemon (`dockerd`), the daemon's own peak is read from ``/proc/<pid>/status``
-(``VmHWM``, reset through ``/proc/<pid>/clear_refs`` before the run) and added.
+Every operation runs in its own session, started by a tiny launcher (the same interpreter with
+``-I -S``) that spawns it, waits for it and reports its wall-clock time and its peak resident
+set size from ``os.wait4`` (the kernel's ``ru_maxrss`` of the operation, which includes its
+waited-for descendants). The launcher is there because Linux carries the peak RSS of the
+process that forks into the child's ``ru_maxrss``: spawned from this (larger) Python process,
+even ``/bin/true`` would report this process's own peak; spawned from the launcher, the floor
+is the launcher's few MB. When the work is done by a daemon (`dockerd`), the daemon's own peak
+is read from ``/proc/<pid>/status`` (``VmHWM``, reset through ``/proc/<pid>/clear_refs``
+before the run) and added.
 
 Each measured operation is followed by ``sync -f <output>`` (`syncfs` of the output's file
 system), timed and added to the total, so tools that leave dirty pages behind pay for writing
@@ -21,16 +25,10 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from tests.compat.dockerd import PrivateDockerd
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 IMAGE_REF = "bench/big:1"
 
 # Reads the archive and hashes it while a second thread has the kernel copy the same bytes into
@@ -63,6 +61,27 @@ os.close(out)
 if os.stat(dst).st_size != size:
     sys.exit("short copy")
 print(sha.hexdigest())
+"""
+
+
+# Spawns the operation (argv[2:]), waits for it and writes "<wall seconds> <ru_maxrss KiB>" to
+# the file descriptor argv[1]; exits with the operation's status (128 + signal if killed).
+LAUNCHER = r"""
+import os, sys, time
+fd = int(sys.argv[1])
+os.set_inheritable(fd, False)
+cmd = sys.argv[2:]
+start = time.perf_counter()
+try:
+    pid = os.posix_spawnp(cmd[0], cmd, os.environ)
+except OSError as exc:
+    os.write(fd, ("! " + str(exc)).encode())
+    sys.exit(127)
+_, status, usage = os.wait4(pid, 0)
+elapsed = time.perf_counter() - start
+os.write(fd, f"{elapsed!r} {usage.ru_maxrss}".encode())
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
 """
 
 
@@ -103,46 +122,68 @@ def run_timed(
     *,
     timeout: float,
     env: Mapping[str, str] | None = None,
+    full_output: bool = False,
 ) -> tuple[float, int, str]:
-    """Run ``cmd`` and return (wall seconds, peak RSS KiB of its tree, output tail).
+    """Run ``cmd`` and return (wall seconds, peak RSS KiB of its tree, output).
+
+    The output is stdout and stderr together: only the last 4,000 characters unless
+    ``full_output`` is true.
 
     Raises:
         OpFailed: the command could not start, exited non-zero or ran out of time.
     """
-    with tempfile.TemporaryFile() as log:
-        start = time.perf_counter()
+    read_end, write_end = os.pipe()
+    launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, str(write_end), *cmd]
+    try:
+        with tempfile.TemporaryFile() as log:
+            try:
+                proc = subprocess.Popen(
+                    launcher,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=dict(env) if env is not None else None,
+                    start_new_session=True,
+                    pass_fds=(write_end,),
+                )
+            except OSError as exc:
+                raise OpFailed(f"cannot start {cmd[0]}: {exc}") from exc
+            finally:
+                os.close(write_end)
+            fired: list[bool] = []
+            timer = threading.Timer(timeout, _kill_group, (proc.pid, fired))
+            timer.start()
+            try:
+                _, status, _usage = os.wait4(proc.pid, 0)
+            except BaseException:  # interrupted: do not leave the operation running
+                _kill_group(proc.pid, fired)
+                proc.wait()
+                raise
+            finally:
+                timer.cancel()
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            log.seek(0)
+            raw = log.read()
+            tail = (raw if full_output else raw[-4000:]).decode(errors="replace").strip()
+        os.set_blocking(read_end, False)
         try:
-            proc = subprocess.Popen(
-                list(cmd),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=dict(env) if env is not None else None,
-                start_new_session=True,
-            )
-        except OSError as exc:
-            raise OpFailed(f"cannot start {cmd[0]}: {exc}") from exc
-        fired: list[bool] = []
-        timer = threading.Timer(timeout, _kill_group, (proc.pid, fired))
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        except BaseException:  # interrupted: do not leave the operation running
-            _kill_group(proc.pid, fired)
-            proc.wait()
-            raise
-        finally:
-            timer.cancel()
-        elapsed = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        log.seek(0)
-        tail = log.read()[-4000:].decode(errors="replace").strip()
+            report = os.read(read_end, 4096).decode(errors="replace")
+        except BlockingIOError:
+            report = ""
+    finally:
+        os.close(read_end)
     if fired:
         raise OpFailed(f"timed out after {timeout:g} s")
+    if report.startswith("!"):
+        raise OpFailed(f"cannot start {cmd[0]}: {report[2:]}")
     if proc.returncode != 0:
         last = tail.splitlines()[-1] if tail else ""
         raise OpFailed(f"exit {proc.returncode}: {last[:160]}")
-    return elapsed, int(usage.ru_maxrss), tail
+    try:
+        seconds, rss = report.split()
+        return float(seconds), int(rss), tail
+    except ValueError:
+        raise OpFailed(f"no report from the launcher of {cmd[0]}: {report[:80]!r}") from None
 
 
 _DROP_STATE: list[bool] = []
@@ -184,6 +225,23 @@ def _read_hwm(pid: int | None) -> int:
     except (OSError, ValueError):
         pass
     return 0
+
+
+def sample_command(
+    cmd: Sequence[str],
+    *,
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    daemon_pid: int | None = None,
+) -> tuple[Sample, str]:
+    """Run one short command without cache drop or flush; returns the sample and its output.
+
+    Raises:
+        OpFailed: the command could not start, exited non-zero or ran out of time.
+    """
+    _reset_hwm(daemon_pid)
+    seconds, rss, output = run_timed(cmd, timeout=timeout, env=env, full_output=True)
+    return Sample(seconds=seconds, rss_kib=rss, daemon_rss_kib=_read_hwm(daemon_pid)), output
 
 
 def measure(
@@ -294,63 +352,3 @@ def dockyard_available(command: str, needles: Sequence[str]) -> str | None:
     if f"dockyard {command}" not in out or not all(n in out for n in needles):
         return "not available"
     return None
-
-
-# -- docker ------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def private_dockerd(data_root: Path) -> Iterator[PrivateDockerd]:
-    """A fresh private dockerd (vfs) whose data root is ``data_root``; removed afterwards.
-
-    Raises:
-        Unavailable: not root, dockerd or the docker client missing, or start-up failed.
-    """
-    if os.geteuid() != 0:
-        raise Unavailable("not root")
-    data_root = data_root.resolve()
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
-    try:
-        from tests.compat.dockerd import PrivateDockerd, find_tool, remove_tree
-    except ImportError as exc:
-        raise Unavailable(f"cannot import the private dockerd helper: {exc}") from exc
-
-    class BenchDockerd(PrivateDockerd):
-        """The private daemon, with its data root (the image store) under the bench dir."""
-
-        @property
-        def data_root(self) -> Path:
-            return data_root
-
-    dockerd = find_tool("dockerd")
-    if dockerd is None:
-        raise Unavailable("dockerd not installed")
-    docker = "/usr/bin/docker" if Path("/usr/bin/docker").is_file() else find_tool("docker")
-    if docker is None:
-        raise Unavailable("docker client not installed")
-    daemon = BenchDockerd(dockerd=dockerd, docker=docker, command_timeout=3600)
-    try:
-        daemon.start()
-    except Exception as exc:
-        remove_tree(data_root)
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise Unavailable(f"dockerd did not start: {first[:120]}") from exc
-    try:
-        yield daemon
-    finally:
-        # Ctrl-C must not cut the clean-up short (stop() has its own time bounds)
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            daemon.stop()
-            remove_tree(data_root)
-        finally:
-            signal.signal(signal.SIGINT, previous)
-
-
-def daemon_pid(daemon: PrivateDockerd) -> int | None:
-    """The pid of a running private dockerd."""
-    try:
-        return int((daemon.workdir / "d.pid").read_text().strip())
-    except (OSError, ValueError):
-        return None

@@ -1,6 +1,8 @@
-"""``python -m bench``: generate the test archive, time every operation, print and save a table.
+"""``python -m bench``: time dockyard against Docker and the disk; print and save the tables.
 
-See ``bench/README.md`` for what each row means and how cold and warm runs are defined.
+The archive rows load and save one big generated image; the scaling suites (growth, commands,
+startup) load archives of many tiny images and time everyday commands on a big store. See
+``bench/README.md`` for what each row means and how cold and warm runs are defined.
 """
 
 from __future__ import annotations
@@ -17,14 +19,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench import peers
-from bench.genimage import IMAGE_TAG, MIB, generate
+from bench.daemon import daemon_pid, private_dockerd
+from bench.genimage import IMAGE_TAG, MIB, ArchiveInfo, generate
 from bench.peers import OpFailed, Sample, Unavailable
 from bench.report import Row, judge, machine_facts, table
+from bench.scaling import Scaling, Settings
 
 if TYPE_CHECKING:
     from tests.compat.dockerd import PrivateDockerd
 
 OPS = ("limit", "copy", "docker-load", "docker-save", "skopeo", "dockyard-load", "dockyard-save")
+SUITES = ("growth", "commands", "startup")  # the store-scaling suites (bench/scaling.py)
+CHOICES = (*OPS, *SUITES)
 SAVE_FORMATS = ("docker", "docker-legacy", "oci")
 
 
@@ -121,8 +127,8 @@ class Bench:
         try:
             for i in range(rounds):
                 root = self.scratch / f"dockerd-{i}"
-                with peers.private_dockerd(root) as daemon:
-                    pid = peers.daemon_pid(daemon)
+                with private_dockerd(root) as daemon:
+                    pid = daemon_pid(daemon)
                     cmd = [daemon.docker, "load", "-i", str(self.archive)]
                     sample = peers.measure(
                         cmd, root, timeout=self.timeout, cold=True, env=daemon.env, daemon_pid=pid
@@ -211,13 +217,23 @@ class Bench:
         """Summarise every row, compute ratios and judge the dockyard targets."""
         for row in self.rows:
             row.summarise()
-        refs = {r.kind: r for r in self.rows if r.kind in ("limit", "copy") and r.seconds}
+        refs = {r.kind: r for r in self.rows if r.kind == "limit" and r.seconds}
         for row in self.rows:
-            ref = refs.get("limit" if row.kind == "load" else "copy" if row.kind == "save" else "")
+            ref = refs.get("limit" if row.kind in ("load", "save") else "")
             if row.seconds is not None and ref is not None and ref.seconds:
                 row.ratio, row.ratio_ref = row.seconds / ref.seconds, ref.kind
             if row.dockyard and row.seconds is not None:
                 row.target = judge(row)
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = sorted({int(part.replace("_", "")) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not sizes or sizes[0] < 1:
+        raise argparse.ArgumentTypeError("sizes must be numbers >= 1")
+    return sizes
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -227,20 +243,85 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out")
     parser.add_argument("--keep", action="store_true", help="keep stores and outputs")
     parser.add_argument("--repeat", type=int, default=1, help="runs per operation (median)")
-    parser.add_argument("--timeout", type=float, default=0.0, help="seconds per command")
+    parser.add_argument(
+        "--timeout", type=float, default=0.0,
+        help="seconds per command of the archive rows (default 300 + 3 per MiB)",
+    )  # fmt: skip
     parser.add_argument(
         "--only", action="extend", nargs="+", default=[], metavar="OP",
-        help=f"operations to run (default all): {', '.join(OPS)}",
+        help=f"operations or suites to run (default all): {', '.join(CHOICES)}; "
+        f"`archive` stands for {', '.join(OPS)}",
+    )  # fmt: skip
+    parser.add_argument(
+        "--growth-sizes", type=_sizes, default=[100, 1000, 10000], metavar="N,N,...",
+        help="image counts of the growth suite (default 100,1000,10000)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--store-images", type=int, default=10000, metavar="N",
+        help="images in the store of the commands suite (default 10000)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--command-repeat", type=int, default=0, metavar="N",
+        help="runs per command of the commands and startup suites (default: --repeat)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--growth-timeout", type=float, default=1800.0, metavar="S",
+        help="seconds per load of a growth archive (default 1800)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--command-timeout", type=float, default=120.0, metavar="S",
+        help="seconds per command of the commands and startup suites (default 120)",
     )  # fmt: skip
     args = parser.parse_args(argv)
     only = [o for item in args.only for o in item.split(",") if o]
-    unknown = sorted(set(only) - set(OPS))
+    unknown = sorted(set(only) - set(CHOICES) - {"archive"})
     if unknown:
-        parser.error(f"unknown operation(s) {', '.join(unknown)}; choose from {', '.join(OPS)}")
-    if args.size_mb < 10 or args.repeat < 1:
-        parser.error("--size-mb must be >= 10 and --repeat >= 1")
-    args.only = only or list(OPS)
+        parser.error(f"unknown operation(s) {', '.join(unknown)}; choose from {', '.join(CHOICES)}")
+    if args.size_mb < 10 or args.repeat < 1 or args.command_repeat < 0:
+        parser.error("--size-mb must be >= 10, --repeat >= 1 and --command-repeat >= 0")
+    args.command_repeat = args.command_repeat or args.repeat
+    # two docker clients share a daemon; every run of `rmi` removes another image from the end,
+    # and the image in the middle (inspected, tagged) must outlive them all
+    if args.store_images < 4 * (args.command_repeat + 1) + 2:
+        parser.error("--store-images must be at least 4 x (--command-repeat + 1) + 2")
+    expanded = [o for item in only for o in (OPS if item == "archive" else (item,))]
+    args.only = list(dict.fromkeys(expanded)) or list(CHOICES)
     return args
+
+
+def _archive_rows(args: argparse.Namespace, out: Path, scratch: Path) -> tuple[Bench, ArchiveInfo]:
+    started = time.perf_counter()
+    info = generate(out, args.size_mb)
+    print(f"archive: {info.path} ({info.bytes / MIB:.0f} MiB, {info.files} files, "
+          f"{len(info.diff_ids)} layers; ready in {time.perf_counter() - started:.1f} s)",
+          flush=True)  # fmt: skip
+    bench = Bench(Path(info.path), scratch, args)
+    bench.simple("limit", "limit: read + sha256 + write + fsync", "limit", peers.limit_cmd)
+    bench.simple("copy", "copy: cp + sync", "copy", peers.copy_cmd)
+    bench.docker()
+    bench.skopeo()
+    bench.dockyard()
+    bench.finish()
+    return bench, info
+
+
+def _scaling(args: argparse.Namespace, out: Path, scratch: Path) -> Scaling:
+    suites = {o for o in args.only if o in SUITES}
+    settings = Settings(
+        sizes=args.growth_sizes, store_images=args.store_images, repeat=args.repeat,
+        command_repeat=args.command_repeat, load_timeout=args.growth_timeout,
+        command_timeout=args.command_timeout, keep=args.keep, suites=suites,
+    )  # fmt: skip
+    scaling = Scaling(out, scratch, settings)
+    try:
+        for suite in SUITES:
+            if suite in suites:
+                print(f"{suite}:", flush=True)
+                {"growth": scaling.run_growth, "commands": scaling.run_commands,
+                 "startup": scaling.run_startup}[suite]()  # fmt: skip
+    finally:
+        scaling.close()
+    return scaling
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -248,38 +329,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    info = generate(out, args.size_mb)
-    print(f"archive: {info.path} ({info.bytes / MIB:.0f} MiB, {info.files} files, "
-          f"{len(info.diff_ids)} layers; ready in {time.perf_counter() - started:.1f} s)",
-          flush=True)  # fmt: skip
     scratch = Path(tempfile.mkdtemp(prefix="run-", dir=out))
-    bench = Bench(Path(info.path), scratch, args)
+    bench: Bench | None = None
+    info: ArchiveInfo | None = None
+    scaling: Scaling | None = None
     try:
-        for step in ("limit", "copy"):
-            if step == "limit":
-                bench.simple(step, "limit: read + sha256 + write + fsync", "limit", peers.limit_cmd)
-            else:
-                bench.simple(step, "copy: cp + sync", "copy", peers.copy_cmd)
-        bench.docker()
-        bench.skopeo()
-        bench.dockyard()
+        if any(o in OPS for o in args.only):
+            bench, info = _archive_rows(args, out, scratch)
+        if any(o in SUITES for o in args.only):
+            scaling = _scaling(args, out, scratch)
     finally:
         if not args.keep:
             peers.remove(scratch)
-    bench.finish()
     facts = machine_facts(out)
     print()
     for key, value in facts.items():
         print(f"{key}: {value}")
-    print()
-    print(table(bench.rows))
-    result = {
+    if bench is not None:
+        print()
+        print(table(bench.rows))
+    if scaling is not None:
+        print()
+        print(scaling.render())
+    result: dict[str, object] = {
         "machine": facts,
-        "archive": asdict(info),
+        "archive": asdict(info) if info is not None else None,
         "settings": {k: str(v) for k, v in vars(args).items()},
-        "rows": [asdict(r) for r in bench.rows],
+        "rows": [asdict(r) for r in bench.rows] if bench is not None else [],
     }
+    if scaling is not None:
+        result.update(scaling.results())
     (out / "results.json").write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nresults: {out / 'results.json'}" + (f"; kept: {scratch}" if args.keep else ""))
     return 0
