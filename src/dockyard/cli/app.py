@@ -72,6 +72,9 @@ def main(
     except DockyardError as exc:
         if ctx.debug:
             _print_traceback(ctx)
+        if getattr(exc, "bare_message", False):  # template errors, as the Docker CLI
+            ctx.err(str(exc))
+            return 1
         ctx.err(f"Error: {exc}")
         return exit_code(exc)
     except KeyboardInterrupt:

@@ -59,10 +59,9 @@ def cmd_images(ctx: Context, args: argparse.Namespace) -> int:
         fmt = IMAGES_DIGESTS if args.digests else IMAGES_TABLE
     now = time.time()
     data = [_image_fields(row, now, trunc=not args.no_trunc) for row in rows]
-    from dockyard.cli.template import format_rows
+    from dockyard.cli.template import IMAGE_CONTEXT, format_rows
 
-    ctx.stdout.write(format_rows(fmt, data, titles=IMAGE_HEADERS,
-                                 type_name="*formatter.ImageContext"))
+    ctx.stdout.write(format_rows(fmt, data, titles=IMAGE_HEADERS, context=IMAGE_CONTEXT))
     return 0
 
 
@@ -86,21 +85,38 @@ def _image_fields(row: ImageRow, now: float, *, trunc: bool) -> dict[str, Any]:
 
 
 def cmd_inspect(ctx: Context, args: argparse.Namespace) -> int:
-    """Print Docker's inspect JSON array (or a template per image)."""
+    """Print Docker's inspect JSON array, or a template per image (``-f``)."""
     from dockyard.service.inspect import inspect_image
 
+    template = None
+    if args.format and args.format != "json":
+        from dockyard.cli.template import InspectTemplate, TemplateError
+
+        try:
+            template = InspectTemplate(args.format)
+        except TemplateError as exc:
+            ctx.err(str(exc))
+            return 64  # the Docker CLI's exit status for a template that does not parse
     found: list[dict[str, Any]] = []
+    rendered: list[str] = []
     errors: list[str] = []
     for name in args.names:
         try:
-            found.append(inspect_image(ctx.client, name, compat=f"v{args.api}"))
+            item = inspect_image(ctx.client, name, compat=f"v{args.api}")
         except DockyardError as exc:
             errors.append(f"Error: {exc}")
-    if args.format:
-        if found:
-            from dockyard.cli.template import format_rows
-
-            ctx.stdout.write(format_rows(args.format, found))
+            continue
+        if template is None:
+            found.append(item)
+            continue
+        try:
+            rendered.append(template.render(item))
+        except DockyardError as exc:
+            errors.append(str(exc))
+    if template is not None:
+        ctx.stdout.write("".join(rendered) or "\n")
+    elif args.format == "json":
+        ctx.out(go_json_text(found, indent=None))
     else:
         ctx.out(go_indent_json(found))
     for line in errors:
@@ -110,7 +126,13 @@ def cmd_inspect(ctx: Context, args: argparse.Namespace) -> int:
 
 def go_indent_json(value: Any) -> str:
     """JSON as Go's ``json.MarshalIndent(v, "", "    ")`` writes it (HTML-safe escapes)."""
-    text = json.dumps(value, indent=4, ensure_ascii=False, separators=(",", ": "))
+    return go_json_text(value, indent=4)
+
+
+def go_json_text(value: Any, *, indent: int | None) -> str:
+    """JSON as Go's encoder writes it: HTML-safe escapes, indented or compact."""
+    separators = (",", ": ") if indent is not None else (",", ":")
+    text = json.dumps(value, indent=indent, ensure_ascii=False, separators=separators)
     for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(char, escape)
@@ -130,10 +152,9 @@ def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
         fmt = HISTORY_TABLE
     now = time.time()
     data = [_history_fields(r, now, human=args.human, trunc=not args.no_trunc) for r in rows]
-    from dockyard.cli.template import format_rows
+    from dockyard.cli.template import HISTORY_CONTEXT, format_rows
 
-    ctx.stdout.write(format_rows(fmt, data, titles=HISTORY_HEADERS,
-                                 type_name="*formatter.historyContext"))
+    ctx.stdout.write(format_rows(fmt, data, titles=HISTORY_HEADERS, context=HISTORY_CONTEXT))
     return 0
 
 

@@ -40,7 +40,7 @@ IMAGE_HEADERS: Mapping[str, str] = {
     "CreatedAt": "CREATED AT",
     "Size": "SIZE",
     "Containers": "CONTAINERS",
-    "VirtualSize": "VIRTUAL SIZE",
+    "VirtualSize": "SIZE",
     "SharedSize": "SHARED SIZE",
     "UniqueSize": "UNIQUE SIZE",
 }
