@@ -19,6 +19,7 @@ Repositories = dict[str, dict[str, str] | None]
 
 _TOP_KEY = "Repositories"
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _GO_HTML_ESCAPES = (
     ("<", "\\u003c"),
     (">", "\\u003e"),
@@ -70,6 +71,7 @@ def decode(data: bytes, path: Path) -> Repositories:
         return {}
     if not isinstance(value, _Object):
         raise InvalidReferenceStore(path, f"cannot unmarshal {_kind(value)} into the store")
+    clean = _SURROGATE_ESCAPE.search(data) is None  # then no string can hold a surrogate
     repos: Repositories = {}
     for key, section in value:
         if key.upper().lower() != _TOP_KEY.lower():
@@ -82,7 +84,7 @@ def decode(data: bytes, path: Path) -> Repositories:
                 path, f"cannot unmarshal {_kind(section)} into field Repositories"
             )
         for name, inner in section:
-            repos[_go_string(name)] = _decode_repository(inner, path)
+            repos[name if clean else _go_string(name)] = _decode_repository(inner, path, clean)
     return repos
 
 
@@ -91,7 +93,7 @@ def copy_repositories(repos: Repositories) -> Repositories:
     return {name: (dict(inner) if inner is not None else None) for name, inner in repos.items()}
 
 
-def _decode_repository(inner: Any, path: Path) -> dict[str, str] | None:
+def _decode_repository(inner: Any, path: Path, clean: bool) -> dict[str, str] | None:
     if inner is None:
         return None
     if not isinstance(inner, _Object):
@@ -104,7 +106,7 @@ def _decode_repository(inner: Any, path: Path) -> dict[str, str] | None:
             raise InvalidReferenceStore(
                 path, f"cannot unmarshal {_kind(image_id)} into an image ID"
             )
-        out[_go_string(key)] = _go_string(image_id)
+        out[key if clean else _go_string(key)] = image_id if clean else _go_string(image_id)
     return out
 
 

@@ -145,6 +145,8 @@ class ChangeSet:
             barrier.add(staged)
             journal.rename(layout.relative(staged), layout.relative(target))
         for target, source in self._moves.items():
+            for child in source.iterdir():
+                barrier.add(child)
             barrier.add(source)
             journal.rename(layout.relative(source), layout.relative(target))
         for target, (data, mode) in self._files.items():

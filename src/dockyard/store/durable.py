@@ -1,9 +1,10 @@
 """Durability barriers and plain file writes for commits.
 
 A commit writes all of its new files without syncing them one by one, then makes them
-durable with one barrier: ``syncfs(2)`` on the store's filesystem where the platform has
-it, else an ``fsync`` of every file and directory involved. So a load of N images costs a
-constant number of sync calls, not N.
+durable with one barrier: for a large commit ``syncfs(2)`` on the store's filesystem
+where the platform has it, else (and for a small commit, such as a tag) an ``fsync`` of
+every file and directory involved. So a load of N images costs a constant number of
+sync calls, not N.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["Barrier", "fsync_path", "write_new"]
+
+#: Up to this many paths, ``fsync`` each: it syncs only them, where ``syncfs`` flushes
+#: every dirty page of the filesystem, other programs' included.
+SMALL_BARRIER = 32
 
 _syncfs: Any = None
 _syncfs_loaded = False
@@ -98,7 +103,8 @@ class Barrier:
             OSError: syncing failed (for instance EIO).
         """
         self.calls += 1
-        syncfs = _load_syncfs() if self._use_syncfs else None
+        small = len(self._paths) <= SMALL_BARRIER
+        syncfs = _load_syncfs() if self._use_syncfs and not small else None
         if syncfs is not None:
             fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
             try:

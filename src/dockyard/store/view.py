@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from dockyard.digest import ChainID, Digest, ImageID, sha256_bytes
 from dockyard.errors import AmbiguousID, DigestMismatch, ImageNotFound, StorageError
-from dockyard.image import Image
 from dockyard.image.digestset import search_prefix
 from dockyard.reference.parse import parse_normalized_named
 from dockyard.store.records import (
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
+    from dockyard.image import Image
     from dockyard.reference import Reference
     from dockyard.store.layout import Layout
 
@@ -193,6 +193,8 @@ class View:
             DigestMismatch: its config file was modified.
             InvalidImageConfig: its config cannot be parsed.
         """
+        from dockyard.image import Image  # only commands that print a config need it
+
         row = self.image_any(image_id)
         if row is None:
             raise ImageNotFound(str(image_id))
