@@ -10,6 +10,7 @@ import os
 import stat
 from typing import TYPE_CHECKING, Protocol
 
+from dockyard._writeback import STRETCH, Writeback
 from dockyard.archive.tarformat import BLOCK_SIZE, ZERO_BLOCK, TarFieldError, encode_header
 from dockyard.errors import ConflictError, IntegrityError, StorageError
 
@@ -308,13 +309,16 @@ class DockerTarWriter:
 def _kernel_copy(src: int, dst: int, size: int) -> int:
     """Copy with copy_file_range or sendfile; return the bytes copied (0 = fall back)."""
     copied = 0
-    use_range = stat.S_ISREG(os.fstat(dst).st_mode) and hasattr(os, "copy_file_range")
+    regular = stat.S_ISREG(os.fstat(dst).st_mode)
+    use_range = regular and hasattr(os, "copy_file_range")
+    # A saved archive file is made durable at the end; start its disk writes on the way.
+    writeback = Writeback(dst, os.lseek(dst, 0, os.SEEK_CUR)) if regular else None
     while copied < size:
         try:
             if use_range:
-                count = os.copy_file_range(src, dst, size - copied, copied)
+                count = os.copy_file_range(src, dst, min(STRETCH, size - copied), copied)
             else:
-                count = os.sendfile(dst, src, copied, size - copied)
+                count = os.sendfile(dst, src, copied, min(STRETCH, size - copied))
         except OSError as exc:
             if exc.errno not in _COPY_FALLBACK:
                 raise StorageError(f"cannot copy into archive: {exc}") from exc
@@ -325,4 +329,8 @@ def _kernel_copy(src: int, dst: int, size: int) -> int:
         if count == 0:
             break
         copied += count
+        if writeback is not None:
+            writeback.advance(os.lseek(dst, 0, os.SEEK_CUR))
+    if writeback is not None:
+        writeback.finish(os.lseek(dst, 0, os.SEEK_CUR))
     return copied

@@ -6,11 +6,12 @@ import contextlib
 import errno
 import hashlib
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from dockyard._atomic import TEMP_PREFIX, fsync_dir
+from dockyard._writeback import STRETCH, Writeback
 from dockyard.compression import PEEK_SIZE, Compression, detect, open_decompressed
 from dockyard.digest import DiffID, Digest
 from dockyard.errors import StorageError
@@ -95,14 +96,17 @@ def ingest(
     scanner = TarScanner()
     length = 0
     with reader, _published(destination, sync) as out:
+        writeback = Writeback(out.fileno())
         while chunk := reader.read(CHUNK_SIZE):
             hasher.update(chunk)
             _write_all(out, chunk)
             if not scanner.done:
                 scanner.feed(chunk)
             length += len(chunk)
+            writeback.advance(length)
             if progress is not None:
                 progress(counter.count)
+        writeback.finish(length)
         scanner.finish()
     diff_id = DiffID(Digest.from_hex(hasher.hexdigest()))
     return IngestResult(diff_id, scanner.size, length, kind)
@@ -150,46 +154,89 @@ def _ingest_range(
 ) -> IngestResult:
     """Store an uncompressed layer that lies in a regular file.
 
-    The kernel copies the bytes while this thread reads them once more (mostly from the
-    page cache) to scan them, and a second thread hashes them.
+    Three things happen at once: the kernel copies the bytes, a second thread reads and
+    hashes them (mostly from the page cache), and this thread reads only the tar headers,
+    skipping over file data, to check and size the layer.
     """
-    hasher = hashlib.sha256()
+    # Two readers of one file description confuse its readahead; ask for the whole layer.
+    with contextlib.suppress(OSError, AttributeError):
+        os.posix_fadvise(fd, offset, size, os.POSIX_FADV_WILLNEED)
+    hashing = _RangeHasher(fd, offset, size)
     scanner = TarScanner()
     with _published(destination, sync) as out, ThreadPoolExecutor(2) as pool:
         copy = pool.submit(_copy_range, fd, out.fileno(), offset, size)
-        pos = 0
-        hashing: Future[None] | None = None
-        while pos < size:
-            chunk = os.pread(fd, min(CHUNK_SIZE, size - pos), offset + pos)
-            if not chunk:
-                break
-            if hashing is not None:
-                hashing.result()
-            hashing = pool.submit(hasher.update, chunk)
-            if not scanner.done:
-                scanner.feed(chunk)
-            pos += len(chunk)
+        hashed = pool.submit(hashing.run)
+        _scan_headers(scanner, fd, offset, size)
+        while not _wait((copy, hashed)):
             if progress is not None:
-                progress(pos)
-        if hashing is not None:
-            hashing.result()
+                progress(hashing.done)
         copy.result()
-        if pos != size:
+        if hashed.result() != size:
             raise InvalidLayer("unexpected EOF")
         scanner.finish()
-    diff_id = DiffID(Digest.from_hex(hasher.hexdigest()))
-    return IngestResult(diff_id, scanner.size, size, Compression.NONE)
+        if progress is not None:
+            progress(size)
+    return IngestResult(hashing.digest, scanner.size, size, Compression.NONE)
+
+
+def _scan_headers(scanner: TarScanner, fd: int, offset: int, size: int) -> None:
+    """Feed the scanner the headers of a layer in a file, seeking over file data."""
+    pos = 0
+    while pos < size and not scanner.done:
+        skip, count = scanner.next_read()
+        count = min(count, size - pos)
+        if skip:
+            scanner.skip(count)
+            pos += count
+            continue
+        chunk = os.pread(fd, count, offset + pos)
+        if not chunk:
+            break
+        scanner.feed(chunk)
+        pos += len(chunk)
+
+
+def _wait(futures: tuple[Future[Any], ...]) -> bool:
+    """Wait a little for the futures; True once all are done."""
+    done, _ = wait(futures, timeout=0.2)
+    return len(done) == len(futures)
+
+
+class _RangeHasher:
+    """Hashes a range of a file in its own thread (hashlib and pread release the GIL)."""
+
+    def __init__(self, fd: int, offset: int, size: int) -> None:
+        self._fd, self._offset, self._size = fd, offset, size
+        self._hasher = hashlib.sha256()
+        self.done = 0
+
+    def run(self) -> int:
+        while self.done < self._size:
+            chunk = os.pread(self._fd, min(CHUNK_SIZE, self._size - self.done),
+                             self._offset + self.done)  # fmt: skip
+            if not chunk:
+                break
+            self._hasher.update(chunk)
+            self.done += len(chunk)
+        return self.done
+
+    @property
+    def digest(self) -> DiffID:
+        return DiffID(Digest.from_hex(self._hasher.hexdigest()))
 
 
 def _copy_range(src: int, dst: int, offset: int, size: int) -> None:
     """Copy ``size`` bytes at ``offset`` of ``src`` to the start of ``dst`` in the kernel."""
     done = 0
+    writeback = Writeback(dst)
     try:
         while done < size:
-            count = os.copy_file_range(src, dst, size - done, offset + done, done)
+            count = os.copy_file_range(src, dst, min(STRETCH, size - done), offset + done, done)
             if count == 0:
                 break
             done += count
+            writeback.advance(done)
+        writeback.finish(done)
     except OSError as exc:
         if done == 0 and exc.errno in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
             try:

@@ -131,6 +131,25 @@ class TarScanner:
         """True once the end-of-archive marker (or a clean end of input) was reached."""
         return self._state == _DONE
 
+    def next_read(self) -> tuple[bool, int]:
+        """What the scanner needs next, for a caller that can seek.
+
+        ``(True, n)``: ``n`` bytes of file data can be skipped; ``(False, n)``: ``n`` more
+        bytes (of a header or an extended header) must be fed. A layer lying in a file is
+        then scanned by reading only its headers.
+        """
+        if self._state == _SKIP:
+            return True, self._skip
+        return False, self._need - len(self._buf)
+
+    def skip(self, count: int) -> None:
+        """Pass over ``count`` bytes of file data without reading them (see next_read)."""
+        if self._state != _SKIP or count > self._skip:
+            raise ValueError("not within file data")
+        self._skip -= count
+        if self._skip == 0:
+            self._state, self._need = _HEADER, BLOCK_SIZE
+
     def feed(self, data: Buffer) -> None:
         """Consume the next chunk of the stream.
 
