@@ -1,4 +1,4 @@
-"""Progress reports of long operations (load, save, import, export), for bars and logs.
+"""Progress reports of long operations (load, save, import, export, pull, push).
 
 The library never draws anything: it calls a :data:`ProgressCallback` with
 :class:`Progress` events and the caller (the CLI, a notebook, a CI log) renders them.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Progress", "ProgressCallback", "emit"]
+__all__ = ["Message", "MessageCallback", "Progress", "ProgressCallback", "emit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,3 +43,40 @@ def emit(callback: ProgressCallback | None, event: Progress) -> None:
     """Call ``callback`` with ``event`` when a callback was given."""
     if callback is not None:
         callback(event)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One status line of a pull or a push, as Docker's daemon streams them (JSONMessage).
+
+    Attributes:
+        status: the text (``Pulling fs layer``, ``Pushed``, ``Digest: sha256:…``).
+        id: the layer or tag it is about ("" for a line of its own).
+        current: bytes done, for a transfer in progress (None otherwise).
+        total: bytes in all, when known.
+    """
+
+    status: str
+    id: str = ""
+    current: int | None = None
+    total: int | None = None
+
+    @property
+    def line(self) -> str:
+        """The line Docker's CLI prints for it when stdout is not a terminal."""
+        return f"{self.id}: {self.status}" if self.id else self.status
+
+    def to_json(self) -> dict[str, object]:
+        """The Engine API's JSON message (``status``, ``id``, ``progressDetail``)."""
+        out: dict[str, object] = {"status": self.status}
+        if self.current is not None:
+            detail: dict[str, object] = {"current": self.current}
+            if self.total is not None:
+                detail["total"] = self.total
+            out["progressDetail"] = detail
+        if self.id:
+            out["id"] = self.id
+        return out
+
+
+MessageCallback = Callable[[Message], None]

@@ -80,6 +80,7 @@ def load(
     *,
     platform: str | None = None,
     progress: ProgressCallback | None = None,
+    apply_tags: bool = True,
 ) -> LoadResult:
     """Load every image of a ``docker save`` archive or an OCI layout archive.
 
@@ -90,6 +91,8 @@ def load(
         platform: ``os/arch[/variant]`` to choose in OCI indexes and to filter images by;
             default: this machine's platform for indexes, no filter otherwise.
         progress: called with per-layer progress.
+        apply_tags: tag the images as the archive says (False: add them untagged; the
+            result still lists the archive's tags, e.g. for ``copy`` to rename them).
 
     Returns:
         The loaded images and Docker's output lines.
@@ -108,7 +111,7 @@ def load(
             stream = source
         stream, kind = _uncompressed(stream, stack)
         staging = stack.enter_context(client.staging())
-        result = _Loader(client, staging, progress).run(stream, wanted)
+        result = _Loader(client, staging, progress, apply_tags).run(stream, wanted)
         result.compression = kind
         return result
     raise AssertionError("unreachable")  # pragma: no cover
@@ -143,8 +146,13 @@ class _Loader:
     """One load: the scanned archive as an image source, the store as the sink."""
 
     def __init__(
-        self, client: Client, staging: StagingArea, progress: ProgressCallback | None
+        self,
+        client: Client,
+        staging: StagingArea,
+        progress: ProgressCallback | None,
+        apply_tags: bool = True,
     ) -> None:
+        self.apply_tags = apply_tags
         self.client = client
         self.staging = staging
         self.progress = progress
@@ -190,7 +198,7 @@ class _Loader:
             for ref in entry.tags:
                 familiar = ref.familiar_string()
                 try:
-                    old = self.sink.tag(tx, ref, entry.id)
+                    old = self.sink.tag(tx, ref, entry.id) if self.apply_tags else None
                 except (InvalidReference, ConflictError):
                     old = None  # Docker ignores tagging errors here and still reports the tag
                 if old is not None:

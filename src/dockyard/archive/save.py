@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import os
-import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,10 +41,11 @@ from dockyard.archive._save_sink import DirSink, LayerCopier, TarSink, ordered
 from dockyard.archive.names import SaveItem, resolve_names
 from dockyard.archive.tarwriter import TarStyle
 from dockyard.compression import Compression, compress_writer
-from dockyard.digest import ChainID, DiffID, HashingWriter, chain_ids
+from dockyard.digest import ChainID, DiffID, chain_ids
 from dockyard.errors import InvalidArgumentError, LayerNotFound, StorageError
 from dockyard.layer.model import open_payload
 from dockyard.oci import MEDIA_TYPE_LAYER_GZIP, MEDIA_TYPE_LAYER_ZSTD, Descriptor
+from dockyard.transfer.compress import compress_to_file
 
 if TYPE_CHECKING:
     from dockyard.client import Client
@@ -264,15 +264,10 @@ def _prepare_layers(
                 diff_id=diff_id,
                 size=img.layer_sizes[index],
             )
-            tmp = scratch / f".{diff_id.hex}.tmp"
-            with open(tmp, "wb") as raw:
-                hashed = HashingWriter(raw)
-                with copier.open(entry) as reader, compress_writer(hashed, kind, level) as out:
-                    shutil.copyfileobj(reader, out, _CHUNK)
-            final = scratch / hashed.digest.hex
-            os.replace(tmp, final)
-            desc = Descriptor(_LAYER_MEDIA_TYPES[kind], hashed.digest, hashed.bytes_written)
-            prepared[diff_id] = PreparedBlob(desc, final)
+            with copier.open(entry) as reader:
+                blob = compress_to_file(reader, scratch, kind, level)
+            desc = Descriptor(_LAYER_MEDIA_TYPES[kind], blob.digest, blob.size)
+            prepared[diff_id] = PreparedBlob(desc, blob.path)
             copier.report(diff_id.hex[:12], entry.size, entry.size, 0, done=True)
     return prepared
 

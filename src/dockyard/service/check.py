@@ -19,6 +19,7 @@ from dockyard._atomic import TEMP_PREFIX
 from dockyard.digest import Digest, is_valid_hex
 from dockyard.layer.model import verify_payload
 from dockyard.reference import parse_normalized_named
+from dockyard.store.downloads import DOWNLOADS, Downloads
 from dockyard.store.scratch import PREFIXES, live_scratch
 
 if TYPE_CHECKING:
@@ -117,6 +118,9 @@ def check_store(client: Client, *, repair: bool = False) -> CheckReport:
         report = _scan(tx.view)
         if report.problems:
             _repair(tx, report)
+    freed = Downloads(client.layout).clear()
+    if freed:
+        report.actions.append(f"removed {freed} bytes of interrupted downloads")
     return report
 
 
@@ -218,6 +222,8 @@ def _leftovers(layout: Layout, report: CheckReport) -> None:
     live = live_scratch(layout)
     for name in _names(layout.tmp):
         path = layout.tmp / name
+        if name == DOWNLOADS:
+            continue  # blobs kept so that an interrupted pull resumes (prune removes them)
         if name.startswith((*PREFIXES, ".new-")):
             if path not in live:
                 report.debris.append(path)

@@ -18,6 +18,7 @@ from dockyard.errors import DockyardError, InvalidArgumentError
 from dockyard.service.filters import FilterArgs
 from dockyard.service.images import ImageSummary, list_in
 from dockyard.service.tags import RemoveEvent, remove_in
+from dockyard.store.downloads import Downloads
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -135,6 +136,7 @@ def prune_images(
         for row in top:
             events.extend(_prune_one(tx, row, dangling_only))
     reclaimed = sum(sizes.get(event.deleted, 0) for event in events if event.deleted)
+    reclaimed += Downloads(client.layout).clear()  # what interrupted pulls left
     return PruneReport(tuple(events), reclaimed)
 
 

@@ -10,6 +10,7 @@ or by the next writer).
 from __future__ import annotations
 
 import os
+import threading
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from dockyard._atomic import remove_tree
@@ -48,6 +49,7 @@ class StagingArea:
     def __init__(self, layout: Layout) -> None:
         self._scratch = ScratchDir(layout, "stage-")
         self._count = 0
+        self._lock = threading.Lock()
         self.staged: list[StagedLayer] = []
 
     def stage(
@@ -60,8 +62,9 @@ class StagingArea:
             CompressionError: the compressed data is corrupt or truncated.
             StorageError: the data cannot be written.
         """
-        self._count += 1
-        name = f"{self._count:06d}"
+        with self._lock:  # several threads may stage at once (parallel downloads)
+            self._count += 1
+            name = f"{self._count:06d}"
         directory = self._scratch.path / name
         try:
             directory.mkdir(mode=0o700)
@@ -75,7 +78,8 @@ class StagingArea:
             raise
         r = result
         staged = StagedLayer(name, directory, r.diff_id, r.size, r.length, r.compression)
-        self.staged.append(staged)
+        with self._lock:
+            self.staged.append(staged)
         return staged
 
     def discard(self, staged: StagedLayer) -> None:

@@ -1,21 +1,9 @@
-"""Images in motion: the source and sink vocabulary shared by archives, layouts and the store.
-
-A *source* offers :class:`SourceImage` s: the exact config bytes (the image ID is their
-sha256), the tags, an optional parent, and one :class:`SourceLayer` per DiffID. A layer is
-taken into a store by :meth:`SourceLayer.stage`, which streams it (compressed or not)
-into a staging area; an archive read from a pipe has staged its layers already, a
-registry would stream a blob. The store is the sink: :class:`StoreSink` stages what the
-store lacks without holding the writer lock, then adds a batch of images **atomically**
-(all of them or none) in one transaction, reusing layers the store already has without
-asking the source for them.
-"""
+"""The store as a sink: images added all or nothing, staged layers first (outside the lock)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from dockyard.digest import DiffID, ImageID, sha256_bytes
 from dockyard.errors import InvalidArchive
 from dockyard.store.txn import child_chain_id
 
@@ -23,65 +11,14 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from dockyard.client import Client
-    from dockyard.digest import ChainID
-    from dockyard.image import Image
+    from dockyard.digest import ChainID, ImageID
     from dockyard.layer import StagedLayer
     from dockyard.reference import Reference
     from dockyard.store.staging import Stager
     from dockyard.store.txn import Transaction
+    from dockyard.transfer.model import SourceImage, SourceLayer
 
-__all__ = ["ImageSource", "SourceImage", "SourceLayer", "StoreSink"]
-
-
-class SourceLayer(Protocol):
-    """One layer a source can provide."""
-
-    @property
-    def label(self) -> str:
-        """A short name for progress reports."""
-        ...
-
-    @property
-    def size(self) -> int | None:
-        """Bytes :meth:`stage` will read, when known (for overall progress)."""
-        ...
-
-    def check(self) -> None:
-        """Raise the error :meth:`stage` would raise if the layer cannot be had."""
-        ...
-
-    def stage(self, staging: Stager) -> StagedLayer:
-        """Stream the layer into ``staging``."""
-        ...
-
-
-@dataclass
-class SourceImage:
-    """One image a source offers."""
-
-    config: bytes
-    image: Image
-    layers: list[SourceLayer]
-    tags: list[Reference] = field(default_factory=list)
-    parent: ImageID | None = None
-
-    @property
-    def id(self) -> ImageID:
-        """The image ID: sha256 of the config bytes."""
-        return ImageID(sha256_bytes(self.config))
-
-    @property
-    def diff_ids(self) -> list[DiffID]:
-        """The config's DiffIDs, base first."""
-        return list(self.image.rootfs.diff_ids) if self.image.rootfs is not None else []
-
-
-class ImageSource(Protocol):
-    """Anything images can be read from."""
-
-    def images(self) -> list[SourceImage]:
-        """The images offered, in order (parents before children when both are offered)."""
-        ...
+__all__ = ["StoreSink"]
 
 
 class StoreSink:
@@ -101,7 +38,8 @@ class StoreSink:
         """Stage a layer once, however often it is asked for."""
         found = self._staged.get(id(layer))
         if found is None:
-            found = self._staged[id(layer)] = (layer, layer.stage(self.staging))
+            staged = layer.stage(self.staging)
+            found = self._staged.setdefault(id(layer), (layer, staged))
         return found[1]
 
     def missing(self, images: Sequence[SourceImage]) -> list[SourceLayer]:
@@ -123,10 +61,26 @@ class StoreSink:
                         needed.append(layer)
         return needed
 
-    def stage(self, layers: Sequence[SourceLayer]) -> None:
-        """Stage ``layers`` (typically :meth:`missing`) before the transaction starts."""
-        for layer in layers:
-            self._stage(layer)
+    def stage(self, layers: Sequence[SourceLayer], *, workers: int = 1) -> None:
+        """Stage ``layers`` (typically :meth:`missing`) before the transaction starts.
+
+        Args:
+            layers: the layers to stage.
+            workers: how many layers to fetch at once (a registry's blobs download in
+                parallel; an archive is read in order).
+
+        Raises:
+            DockyardError: the first layer that failed (the others are abandoned).
+        """
+        if workers <= 1 or len(layers) <= 1:
+            for layer in layers:
+                self._stage(layer)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(workers, len(layers))) as pool:
+            for future in [pool.submit(self._stage, layer) for layer in layers]:
+                future.result()
 
     def put(self, tx: Transaction, images: Sequence[SourceImage]) -> list[ImageID]:
         """Add every image (and the layers the store lacks) to the transaction.
