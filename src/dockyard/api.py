@@ -41,6 +41,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
+from dockyard._api_registry import split_repository_tag
 from dockyard.errors import InvalidArgumentError
 from dockyard.reference import parse_normalized_named
 from dockyard.service.history import history
@@ -51,7 +52,7 @@ from dockyard.service.tags import remove_image, tag_image
 
 if TYPE_CHECKING:
     from dockyard.client import Client
-    from dockyard.progress import ProgressCallback
+    from dockyard.progress import MessageCallback, ProgressCallback
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "Image", "ImageCollection", "images_of"]
 
@@ -276,6 +277,82 @@ class ImageCollection:
             InvalidFilter: an unknown filter or a bad value.
         """
         return prune_images(self.client, filters=filters).to_api()
+
+    def pull(
+        self,
+        repository: str,
+        tag: str | None = None,
+        all_tags: bool = False,
+        *,
+        platform: str | None = None,
+        auth_config: Mapping[str, Any] | None = None,
+        messages: MessageCallback | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Image | builtins.list[Image]:
+        """Pull an image from a registry (``docker pull``), as docker-py's.
+
+        Args:
+            repository: the repository, possibly with ``:tag`` or ``@digest``.
+            tag: the tag or digest (default: the one in ``repository``, else ``latest``).
+            all_tags: pull every tag of the repository; returns a list.
+            platform: ``os/arch[/variant]`` to pick from a multi-platform image.
+            auth_config: ``{"username": …, "password": …}`` for this pull only.
+            messages: receives Docker's messages (:meth:`Message.to_json` gives the
+                Engine API's JSON).
+            progress: receives byte progress of each layer.
+
+        Raises:
+            ManifestUnknown: ``manifest for <ref> not found: manifest unknown: …``.
+            Unauthorized, RegistryError: what the registry said.
+        """
+        from dockyard._api_registry import pull_images
+
+        results = pull_images(self.client, repository, tag, all_tags=all_tags,
+                              platform=platform, auth_config=auth_config, messages=messages,
+                              progress=progress)  # fmt: skip
+        if not all_tags:
+            return self.get(str(results[0].image_id))
+        return self.list(split_repository_tag(repository)[0])
+
+    def push(
+        self,
+        repository: str,
+        tag: str | None = None,
+        *,
+        stream: bool = False,
+        decode: bool = False,
+        auth_config: Mapping[str, Any] | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> str | Iterator[bytes] | Iterator[dict[str, Any]]:
+        """Push an image to a registry (``docker push``), as docker-py's.
+
+        Args:
+            repository: the repository, possibly with ``:tag``.
+            tag: the tag; with neither, every tag of the repository is pushed.
+            stream: return an iterator of the Engine API's JSON messages as they happen.
+            decode: with ``stream``, yield dicts instead of JSON lines.
+            auth_config: ``{"username": …, "password": …}`` for this push only.
+            progress: receives byte progress of each layer.
+
+        Returns:
+            The whole JSON message stream as a string (Docker's CRLF-separated
+            messages, ending with the ``aux`` message of each tag: ``Tag``, ``Digest``,
+            ``Size``), or the iterator when ``stream``.
+
+        Raises:
+            ImageNotLocal: the tag is not in the store. Unlike docker-py, whose push
+            reports a failure only inside the stream, a failed push raises its typed
+            error (after the messages before it, when streaming).
+        """
+        from dockyard._api_registry import encode_message, push_messages
+
+        messages = push_messages(self.client, repository, tag, auth_config=auth_config,
+                                 progress=progress)  # fmt: skip
+        if stream and decode:
+            return (m.to_json() for m in messages)
+        if stream:
+            return (encode_message(m) for m in messages)
+        return b"".join(encode_message(m) for m in messages).decode("utf-8", "replace")
 
     def import_(
         self,

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from dockyard.api import ImageCollection
     from dockyard.reference.parse import Compat
+    from dockyard.registries import RegistryAccess, RegistrySettings
     from dockyard.store.facades import ImageStore, LayerStore, ReferenceStore
     from dockyard.store.scratch import ScratchDir
     from dockyard.store.staging import StagingArea
@@ -58,11 +59,21 @@ class Client:
     Args:
         root: the store directory (created by the first command that writes).
         compat: ``"v28"`` (default) or ``"v20.10"`` wording of tag conflicts.
+        registries: how pulls and pushes reach registries (default: credentials from
+            ``~/.docker/config.json``, TLS except on loopback).
     """
 
-    def __init__(self, root: Path | str, *, compat: Compat = "v28") -> None:
+    def __init__(
+        self,
+        root: Path | str,
+        *,
+        compat: Compat = "v28",
+        registries: RegistrySettings | None = None,
+    ) -> None:
         self.root = Path(root).absolute()
         self.store = Store(self.root, compat=compat)
+        self._registry_settings = registries
+        self._registries: RegistryAccess | None = None
 
     @property
     def image_store(self) -> ImageStore:
@@ -136,6 +147,41 @@ class Client:
 
         return ImageCollection(self)
 
+    @property
+    def registries(self) -> RegistryAccess:
+        """Settings and logins for registries (see :mod:`dockyard.registries`)."""
+        if self._registries is None:
+            from dockyard.registries import RegistryAccess
+
+            self._registries = RegistryAccess(self._registry_settings)
+        return self._registries
+
+    def login(
+        self,
+        username: str,
+        password: str | None = None,
+        email: str | None = None,
+        registry: str | None = None,
+        reauth: bool = False,
+        dockercfg_path: str | Path | None = None,
+    ) -> dict[str, object]:
+        """Log in to a registry for this client's pulls and pushes, as docker-py's.
+
+        The credentials are checked with the registry and kept in memory (``email`` is
+        accepted and ignored, as by Docker). Credentials of this user already in the
+        configuration are returned as they are unless ``reauth``.
+
+        Returns:
+            ``{"IdentityToken": "", "Status": "Login Succeeded"}`` (or the stored entry).
+
+        Raises:
+            Unauthorized: the registry refused the credentials.
+            RegistryConnectionError: the registry cannot be reached.
+        """
+        del email
+        return self.registries.login(username, password, registry, reauth=reauth,
+                                     dockercfg_path=dockercfg_path)  # fmt: skip
+
     def close(self) -> None:
         """Release cached resources (nothing is held between calls)."""
         self.store.close()
@@ -159,11 +205,19 @@ def default_root() -> Path:
     return Path.home() / ".local" / "share" / "dockyard"
 
 
-def open(root: Path | str | None = None, *, compat: Compat = "v28") -> Client:
+def open(
+    root: Path | str | None = None,
+    *,
+    compat: Compat = "v28",
+    registries: RegistrySettings | None = None,
+) -> Client:
     """Open the image store at ``root`` and return its client (nothing is created yet).
 
     Args:
         root: the store directory; default :func:`default_root`.
         compat: ``"v28"`` or ``"v20.10"`` wording of tag conflicts.
+        registries: how pulls and pushes reach registries (see
+            :class:`~dockyard.registries.RegistrySettings`).
     """
-    return Client(default_root() if root is None else root, compat=compat)
+    return Client(default_root() if root is None else root, compat=compat,
+                  registries=registries)  # fmt: skip

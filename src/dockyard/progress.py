@@ -6,7 +6,7 @@ The library never draws anything: it calls a :data:`ProgressCallback` with
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 __all__ = ["Message", "MessageCallback", "Progress", "ProgressCallback", "emit"]
@@ -54,12 +54,19 @@ class Message:
         id: the layer or tag it is about ("" for a line of its own).
         current: bytes done, for a transfer in progress (None otherwise).
         total: bytes in all, when known.
+        update: a step of one layer (``Waiting``, ``Pushed``, ``Pull complete``…), which
+            Docker streams with a ``progressDetail``; False for a message of its own
+            (``Pulling from …``, ``Digest: …``).
+        aux: machine-readable data instead of a line (a push's ``{"Tag", "Digest",
+            "Size"}``); such a message prints nothing.
     """
 
     status: str
     id: str = ""
     current: int | None = None
     total: int | None = None
+    update: bool = False
+    aux: Mapping[str, object] | None = None
 
     @property
     def line(self) -> str:
@@ -67,12 +74,20 @@ class Message:
         return f"{self.id}: {self.status}" if self.id else self.status
 
     def to_json(self) -> dict[str, object]:
-        """The Engine API's JSON message (``status``, ``id``, ``progressDetail``)."""
+        """The Engine API's JSON message, keys in dockerd's order.
+
+        ``{"status": …, "progressDetail": {…}, "id": …}``: ``progressDetail`` on layer
+        steps and transfers (``current``/``total`` on transfers), ``id`` when there is one.
+        """
+        if self.aux is not None:
+            return {"progressDetail": {}, "aux": dict(self.aux)}
         out: dict[str, object] = {"status": self.status}
-        if self.current is not None:
-            detail: dict[str, object] = {"current": self.current}
-            if self.total is not None:
-                detail["total"] = self.total
+        if self.update or self.current is not None:
+            detail: dict[str, object] = {}
+            if self.current is not None:
+                detail["current"] = self.current
+                if self.total is not None:
+                    detail["total"] = self.total
             out["progressDetail"] = detail
         if self.id:
             out["id"] = self.id

@@ -73,3 +73,40 @@ def push_image(repo: Repository, image: TestImage, tag: str) -> Digest:
     for blob in image.blobs():
         repo.upload_blob(io.BytesIO(blob), digest=sha256_bytes(blob), size=len(blob))
     return repo.put_manifest(tag, image.manifest, MEDIA_TYPE_DOCKER_MANIFEST)
+
+
+def docker_archive(path: os.PathLike[str] | str, tag: str, sizes: tuple[int, ...]) -> str:
+    """Write a ``docker save`` archive of one image with a random layer per size; its ID.
+
+    Both ``docker load`` and dockyard read it, so a test can put the very same image in
+    a real daemon and in a store.
+    """
+    tars = []
+    for size in sizes:
+        _compressed, raw = tar_gz_layer(size)
+        tars.append(raw)
+    diff_ids = [str(sha256_bytes(raw)) for raw in tars]
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "created": "2026-01-02T03:04:05Z",
+            "config": {"Env": ["PATH=/usr/bin:/bin"], "Cmd": ["/bin/sh"]},
+            "history": [
+                {"created": "2026-01-02T03:04:05Z", "created_by": f"layer {i}"}
+                for i in range(len(tars))
+            ],
+            "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        },
+        separators=(",", ":"),
+    ).encode()
+    config_name = f"{sha256_bytes(config).hex}.json"
+    names = [f"{sha256_bytes(raw).hex}/layer.tar" for raw in tars]
+    manifest = json.dumps([{"Config": config_name, "RepoTags": [tag], "Layers": names}]).encode()
+    with tarfile.open(path, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for name, data in [(config_name, config), *zip(names, tars, strict=True),
+                           ("manifest.json", manifest)]:  # fmt: skip
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return str(sha256_bytes(config))

@@ -16,6 +16,7 @@ from dockyard.digest import sha256_bytes
 from dockyard.registry import (
     AuthenticationError,
     Credentials,
+    Denied,
     DockerConfig,
     StaticCredentials,
     Unauthorized,
@@ -28,7 +29,8 @@ def test_basic_auth(make_client, basic_registry, repo_name):
     anonymous = make_client().repository(f"{basic_registry.host}/{repo_name}")
     with pytest.raises(Unauthorized) as refused:
         anonymous.get_manifest("1")
-    assert str(refused.value) == "unauthorized: authentication required"
+    # Docker's words: nothing is sent once the registry asked for Basic credentials
+    assert str(refused.value) == "no basic auth credentials"
     assert refused.value.status == 401
 
     good = StaticCredentials({basic_registry.host: Credentials(USER, PASSWORD)})
@@ -71,8 +73,11 @@ def test_bearer_anonymous_pull_but_no_push(make_client, token_setup, repo_name):
     anonymous = make_client().repository(f"{host}/{repo_name}")
     assert anonymous.list_tags() == ["1"]
     assert all(r["authorization"] == "" for r in token_setup.tokens.requests)
-    with pytest.raises(Unauthorized, match="authentication required"):
+    # 401 with error="insufficient_scope": Docker's DENIED, the body's entry kept after it
+    with pytest.raises(Denied, match=r"^denied: requested access to the resource is denied$") as e:
         anonymous.upload_blob(io.BytesIO(b"x"), digest=sha256_bytes(b"x"), size=1)
+    assert e.value.status == 401
+    assert [entry.code for entry in e.value.errors] == ["DENIED", "UNAUTHORIZED"]
 
 
 def test_bearer_mount_asks_for_both_scopes(make_client, token_setup, repo_name):

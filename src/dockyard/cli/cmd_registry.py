@@ -24,7 +24,7 @@ def _printer(ctx: Context, quiet: bool) -> MessageCallback:
     """Docker's status lines on stdout (none with ``-q``); transfers in progress skipped."""
 
     def show(message: Message) -> None:
-        if not quiet and message.current is None:
+        if not quiet and message.current is None and message.aux is None:
             ctx.out(message.line)
             ctx.stdout.flush()
 
@@ -40,18 +40,19 @@ def _default_tag(ctx: Context, name: str, all_tags: bool) -> None:
 
 def cmd_pull(ctx: Context, args: argparse.Namespace) -> int:
     """Pull an image (or every tag of a repository) from a registry."""
+    from dockyard.reference import parse_normalized_named
     from dockyard.service.pull import pull
 
     if not args.quiet:
         _default_tag(ctx, args.name, args.all_tags)
     setup = RegistrySetup(ctx, args)
     with setup.client() as registry, progress_for(ctx, quiet=args.quiet) as progress:
-        results = pull(ctx.client, args.name, registry=registry, platform=args.platform,
-                       all_tags=args.all_tags, messages=_printer(ctx, args.quiet),
-                       progress=progress)  # fmt: skip
-    if args.quiet:
-        for result in results[-1:] if args.all_tags else results:
-            ctx.out(result.reference if not args.all_tags else result.reference.rsplit(":", 1)[0])
+        pull(ctx.client, args.name, registry=registry, platform=args.platform,
+             all_tags=args.all_tags, messages=_printer(ctx, args.quiet),
+             progress=progress)  # fmt: skip
+    # The Docker CLI ends with the full reference pulled, also with -q.
+    ref = parse_normalized_named(args.name)
+    ctx.out(str(ref if args.all_tags else ref.tag_name_only()))
     return 0
 
 

@@ -192,6 +192,12 @@ class Authorizer:
             self._challenge = chosen
             self._known = True
 
+    def lacks_basic_credentials(self) -> bool:
+        """True when the host asks for Basic authentication and there is nothing to send."""
+        challenge, creds = self._challenge, self.credentials
+        return (challenge is not None and challenge.scheme == "basic"
+                and (creds is None or not (creds.username or creds.password)))  # fmt: skip
+
     def header(self, scopes: frozenset[str]) -> str | None:
         """The ``Authorization`` value for a request needing ``scopes``, or None.
 

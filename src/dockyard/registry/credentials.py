@@ -131,6 +131,8 @@ class DockerConfig:
         helper_env: the environment of ``docker-credential-*`` programs (its ``PATH`` is
             used to find them); None inherits the process environment.
         helper_timeout: seconds a helper may run.
+        file_name: the file's name in ``config_dir`` (docker-py's ``dockercfg_path``
+            may name another than ``config.json``).
     """
 
     def __init__(
@@ -139,15 +141,17 @@ class DockerConfig:
         *,
         helper_env: Mapping[str, str] | None = None,
         helper_timeout: float = 30.0,
+        file_name: str = CONFIG_FILE,
     ) -> None:
         self.config_dir = Path(config_dir)
+        self.file_name = file_name
         self.helper_env = dict(helper_env) if helper_env is not None else None
         self.helper_timeout = helper_timeout
 
     @property
     def path(self) -> Path:
         """The ``config.json`` path."""
-        return self.config_dir / CONFIG_FILE
+        return self.config_dir / self.file_name
 
     def load(self) -> dict[str, Any]:
         """The parsed ``config.json`` ({} when it does not exist).

@@ -47,6 +47,7 @@ __all__ = [
     "ManifestInvalid",
     "ManifestTooLarge",
     "ManifestUnknown",
+    "NoBasicAuthCredentials",
     "NameInvalid",
     "NameUnknown",
     "PlatformNotFound",
@@ -171,6 +172,24 @@ class Unauthorized(RegistryHTTPError, AuthenticationError):
     """``UNAUTHORIZED`` (HTTP 401): authentication required or refused."""
 
     code = "UNAUTHORIZED"
+
+
+class NoBasicAuthCredentials(Unauthorized):
+    """The registry asks for Basic authentication and there are no credentials for it.
+
+    Raised before sending anything more, with Docker's words: ``no basic auth
+    credentials``.
+    """
+
+    def __init__(self, method: str = "", url: str = "") -> None:
+        entry = ErrorEntry("UNAUTHORIZED", "no basic auth credentials")
+        super().__init__(401, (entry,), method=method, url=url,
+                         message="no basic auth credentials")  # fmt: skip
+
+    def with_message(self, message: str) -> RegistryHTTPError:
+        """An :class:`Unauthorized` with another message (the pull's ``Head "…": …``)."""
+        return Unauthorized(self.status, self.errors, method=self.method, url=self.url,
+                            message=message)  # fmt: skip
 
 
 class Denied(RegistryHTTPError, AuthenticationError):
@@ -334,6 +353,8 @@ def error_from_response(
     method: str = "",
     url: str = "",
     not_found_code: str | None = None,
+    bearer_error: str = "",
+    bearer_description: str = "",
 ) -> RegistryHTTPError:
     """Turn an error answer into the matching typed error.
 
@@ -344,6 +365,11 @@ def error_from_response(
         url: the request URL, kept on the error.
         not_found_code: the code to assume for a bodiless 404 (``BLOB_UNKNOWN`` for a
             blob HEAD, ``MANIFEST_UNKNOWN`` for a manifest HEAD).
+        bearer_error: the ``error`` of a 401's Bearer challenge (RFC 6750): as Docker,
+            ``insufficient_scope`` makes it ``denied: requested access to the resource
+            is denied`` and ``invalid_token`` ``unauthorized: …``, the body's entries
+            following (the message is the first entry's).
+        bearer_description: the challenge's ``error_description``, if any.
 
     Returns:
         An instance of the class of the first error code (or of the status), carrying
@@ -358,6 +384,13 @@ def error_from_response(
             text = body.decode("utf-8", "replace").strip()[:200]
             message = text or f"unexpected status code {status}"
             errors = (ErrorEntry("UNKNOWN", message),)
+    challenge_code = {"insufficient_scope": "DENIED", "invalid_token": "UNAUTHORIZED"}.get(
+        bearer_error if status == 401 else ""
+    )
+    if challenge_code is not None:
+        first = ErrorEntry(challenge_code, bearer_description or DEFAULT_MESSAGES[challenge_code])
+        challenged = _BY_CODE[challenge_code]
+        return challenged(status, (first, *errors), method=method, url=url, message=str(first))
     cls = _BY_CODE.get(errors[0].code)
     if cls is None:
         fallback = ServerError if status >= 500 else RegistryHTTPError

@@ -21,7 +21,11 @@ import httpx
 from dockyard import __version__
 from dockyard.registry.auth import Authorizer, parse_challenges
 from dockyard.registry.credentials import CredentialStore
-from dockyard.registry.errors import RegistryConnectionError, error_from_response
+from dockyard.registry.errors import (
+    NoBasicAuthCredentials,
+    RegistryConnectionError,
+    error_from_response,
+)
 from dockyard.registry.proxy import ProxyConfig, is_loopback, split_host_port
 from dockyard.registry.retry import (
     RETRYABLE_STATUS,
@@ -263,11 +267,14 @@ class Transport:
         Raises:
             RegistryConnectionError: the network failed on every try.
             AuthenticationError: a token could not be obtained.
+            NoBasicAuthCredentials: the host wants Basic credentials and has none.
         """
         replayable = replayable and (content is None or isinstance(content, bytes))
         auth = self.authorizer(host)
         home = _origin(httpx.URL(self.base_url(host)))
         for attempt in (0, 1):
+            if auth.lacks_basic_credentials():
+                raise NoBasicAuthCredentials(method, url)  # Docker sends nothing either
             value = auth.header(scopes)
             response = self._follow(
                 method, url, headers, content, value, home, follow_redirects, replayable
@@ -326,14 +333,21 @@ class Transport:
         """
         if 200 <= response.status_code < 300:
             return
-        body = response.read()
+        try:
+            body = response.read()
+        except httpx.StreamClosed:  # closed unread by the caller (a HEAD has no body)
+            body = b""
         response.close()
+        bearer = next((c for c in parse_challenges(response.headers.get_list("www-authenticate"))
+                       if c.scheme == "bearer"), None)  # fmt: skip
         raise error_from_response(
             response.status_code,
             body,
             method=response.request.method,
             url=str(response.request.url),
             not_found_code=not_found_code,
+            bearer_error=bearer.params.get("error", "") if bearer else "",
+            bearer_description=bearer.params.get("error_description", "") if bearer else "",
         )
 
     def __enter__(self) -> Transport:

@@ -14,8 +14,10 @@ from dockyard.registry import (
     Credentials,
     RegistryClient,
     StaticCredentials,
+    Unauthorized,
     credential_key,
 )
+from dockyard.registry.errors import error_from_response
 from dockyard.registry.transport import registry_host
 
 if TYPE_CHECKING:
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
     from dockyard.registry import DockerConfig
     from dockyard.registry.proxy import ProxyConfig
 
-__all__ = ["login", "logout", "server_key"]
+__all__ = ["check_login", "login", "logout", "server_key"]
 
 
 def server_key(server: str | None) -> str:
@@ -37,8 +39,7 @@ def _domain(key: str) -> str:
     return "docker.io" if key == INDEX_SERVER else key
 
 
-def login(
-    config: DockerConfig,
+def check_login(
     server: str | None,
     username: str,
     password: str,
@@ -47,10 +48,9 @@ def login(
     certs_dir: Path | None = None,
     proxy: ProxyConfig | None = None,
 ) -> str:
-    """Check the credentials with the registry, then store them; return Docker's status.
+    """Check credentials with the registry (``GET /v2/``) without keeping them.
 
     Args:
-        config: Docker's configuration (``config.json`` and its credential helpers).
         server: the registry (``localhost:5000``, ``https://index.docker.io/v1/``); None
             for Docker Hub.
         username: the user name.
@@ -60,7 +60,8 @@ def login(
         proxy: proxies.
 
     Returns:
-        ``Login Succeeded``.
+        The key the credentials are filed under (``localhost:5000``, or Docker Hub's
+        ``https://index.docker.io/v1/``).
 
     Raises:
         InvalidArgumentError: an empty user name or password.
@@ -75,12 +76,46 @@ def login(
     with RegistryClient(credentials=StaticCredentials({key: credentials}), insecure=insecure,
                         certs_dir=certs_dir, proxy=proxy) as client:  # fmt: skip
         transport = client.transport
-        response = transport.request("GET", f"{transport.base_url(host)}/v2/", host=host)
+        url = f"{transport.base_url(host)}/v2/"
         try:
-            transport.check(response)
+            response = transport.request("GET", url, host=host)
+        except Unauthorized as exc:  # the token server refused them: Docker's words
+            raise exc.with_message(f'Get "{url}": unauthorized') from None
+        try:
+            if not 200 <= response.status_code < 300:
+                status = f"{response.status_code} {response.reason_phrase}".strip()
+                message = f"login attempt to {url} failed with status: {status}"
+                error = error_from_response(response.status_code, response.read(),
+                                            method="GET", url=url)  # fmt: skip
+                raise error.with_message(message)
         finally:
             response.close()
-    config.store(key, credentials)
+    return key
+
+
+def login(
+    config: DockerConfig,
+    server: str | None,
+    username: str,
+    password: str,
+    *,
+    insecure: Sequence[str] = (),
+    certs_dir: Path | None = None,
+    proxy: ProxyConfig | None = None,
+) -> str:
+    """Check the credentials (see :func:`check_login`), then store them in ``config``.
+
+    Returns:
+        ``Login Succeeded``.
+
+    Raises:
+        InvalidArgumentError, Unauthorized, RegistryConnectionError: as
+        :func:`check_login`.
+        StorageError: ``config.json`` cannot be written.
+    """
+    key = check_login(server, username, password, insecure=insecure, certs_dir=certs_dir,
+                      proxy=proxy)  # fmt: skip
+    config.store(key, Credentials(username=username, password=password))
     return "Login Succeeded"
 
 

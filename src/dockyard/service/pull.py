@@ -18,6 +18,7 @@ from dockyard.errors import InvalidArgumentError
 from dockyard.platforms import host_platform, parse_platform
 from dockyard.progress import Message
 from dockyard.reference import Reference, parse_normalized_named
+from dockyard.registry.errors import NoBasicAuthCredentials
 from dockyard.store.distribution import V2Metadata, add_metadata
 from dockyard.store.downloads import Downloads
 from dockyard.transfer.remote import fetch_image
@@ -107,7 +108,6 @@ def pull(
         status = "Downloaded newer image" if any(r.downloaded for r in results) else (
             "Image is up to date")  # fmt: skip
         say(Message(f"Status: {status} for {ref.familiar_name()}"))
-        say(Message(ref.name()))
     return results
 
 
@@ -138,8 +138,11 @@ def _pull_one(
     say.lines = []
     repository = registry.repository(ref)
     tag_or_digest = str(ref.digest) if ref.digest is not None else ref.tag or "latest"
-    say(Message(f"Pulling from {ref.path}", tag_or_digest))
-    manifest = repository.get_image_manifest(tag_or_digest, platform)
+    try:
+        manifest = repository.get_image_manifest(tag_or_digest, platform)
+    except NoBasicAuthCredentials as exc:  # Docker asks with HEAD first, and says so
+        raise exc.with_message(f'Head "{exc.url}": {exc}') from None
+    say(Message(f"Pulling from {ref.path}", tag_or_digest))  # once the manifest is known
     downloads = Downloads(client.layout)
     remote = fetch_image(repository, manifest, downloads, messages=say, progress=progress)
     image_id = ImageID(sha256_bytes(remote.config))
@@ -161,23 +164,23 @@ def _pull_one(
             tx.add_digest(ref.trim().with_digest(manifest.digest), image_id, force=True)
     for remote_layer in remote.layers:
         if remote_layer in missing:
-            say(Message("Pull complete", remote_layer.label))
+            say(Message("Pull complete", remote_layer.label, update=True))
             downloads.remove(remote_layer.descriptor.digest)
     downloaded = before != image_id
     say(Message(f"Digest: {manifest.digest}"))
     if not every:  # with -a, one status line for the whole repository ends the pull
         status = "Downloaded newer image" if downloaded else "Image is up to date"
         say(Message(f"Status: {status} for {ref.familiar_string()}"))
-        say(Message(str(ref)))
     return PullResult(str(ref), image_id, manifest.digest, downloaded, len(missing), say.lines)
 
 
 def _announce(layers: list[RemoteLayer], missing: list[SourceLayer], say: _Say) -> None:
     """Docker's first line per layer, then ``Waiting`` past the downloads running at once."""
     for layer in layers:
-        say(Message("Pulling fs layer" if layer in missing else "Already exists", layer.label))
+        status = "Pulling fs layer" if layer in missing else "Already exists"
+        say(Message(status, layer.label, update=True))
     for waiting in missing[CONCURRENT_DOWNLOADS:]:
-        say(Message("Waiting", waiting.label))
+        say(Message("Waiting", waiting.label, update=True))
 
 
 def _current(view: View, ref: Reference, digest: Digest) -> str:

@@ -125,7 +125,7 @@ class _Say:
         self.lines: list[str] = []
 
     def __call__(self, message: Message) -> None:
-        if message.current is None:
+        if message.current is None and message.aux is None:
             self.lines.append(message.line)
         if self.callback is not None:
             self.callback(message)
@@ -158,6 +158,7 @@ def _push_one(
     manifest = docker_manifest(config_desc, [p.descriptor for p in pushed])
     digest = repository.put_manifest(ref.tag or "latest", manifest, MEDIA_TYPE_DOCKER_MANIFEST)
     say(Message(f"{ref.tag}: digest: {digest} size: {len(manifest)}"))
+    say(Message("", aux={"Tag": ref.tag, "Digest": str(digest), "Size": len(manifest)}))
     _record(client, ref, image_id, digest, pushed, key)
     sent = sum(p.sent for p in pushed)
     return PushResult(str(ref), image_id, digest, len(manifest), sent, say.lines[first:])

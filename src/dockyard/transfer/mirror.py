@@ -131,4 +131,4 @@ def _copy_blob(
 
 def _say(messages: MessageCallback | None, status: str, label: str) -> None:
     if messages is not None:
-        messages(Message(status, label))
+        messages(Message(status, label, update=True))

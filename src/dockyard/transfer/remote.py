@@ -89,7 +89,7 @@ class RemoteLayer:
     def _say(self, status: str, current: int | None = None) -> None:
         if self.messages is not None:
             total = self.descriptor.size if current is not None else None
-            self.messages(Message(status, self.label, current, total))
+            self.messages(Message(status, self.label, current, total, update=True))
 
 
 @dataclass

@@ -102,9 +102,9 @@ def push_layers(
     """
     say = _Locked(messages)
     for layer in reversed(layers):
-        say(Message("Preparing", layer.label))
+        say(Message("Preparing", layer.label, update=True))
     for layer in list(reversed(layers))[CONCURRENT_UPLOADS:]:
-        say(Message("Waiting", layer.label))
+        say(Message("Waiting", layer.label, update=True))
     unique = {layer.diff_id: layer for layer in layers}
     with ThreadPoolExecutor(min(CONCURRENT_UPLOADS, max(1, len(unique)))) as pool:
         futures = {
@@ -173,7 +173,7 @@ def _push_one(
 
 
 def _done(say: _Locked, layer: LocalLayer, digest: Digest, size: int, how: str) -> PushedLayer:
-    say(Message(how, layer.label))
+    say(Message(how, layer.label, update=True))
     return PushedLayer(layer, Descriptor(MEDIA_TYPE_DOCKER_LAYER, digest, size), how)
 
 

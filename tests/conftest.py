@@ -1,4 +1,4 @@
-"""Fixtures for tests that compare dockyard against real Docker tools."""
+"""Fixtures shared by every test directory: the one private dockerd of a test session."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ def dockerd() -> Iterator[PrivateDockerd]:
 
     Tests that need an empty daemon call ``dockerd.reset()`` first. Skips when not root or
     when dockerd is not installed (with ``CI`` set, `.ci/install-tools` is tried first).
+    The daemon trusts registries on loopback over plain HTTP (Docker's default for
+    127.0.0.0/8), so it pulls from and pushes to the test registries.
     """
     require_root()
     daemon_path = require_tool("dockerd")
