@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from tests.compat.dockerd import PrivateDockerd
+from tests.oracle.util import ORACLE as _ORACLE_ROOT
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-ORACLE = SHARED / "oracle" / "docker-20.10"
+ORACLE = _ORACLE_ROOT / "docker-20.10"
 
 # `docker images` / `docker history` fields that depend on when the command ran
 VOLATILE_FIELDS = {"CreatedSince"}

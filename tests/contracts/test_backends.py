@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -20,8 +21,18 @@ class TestMemoryBackend(StoreBackendContract):
 
 
 class TestFSBackend(StoreBackendContract):
+    roots: list[Path]
+
+    def setup_method(self) -> None:
+        self.roots = []
+
+    def teardown_method(self) -> None:
+        for root in self.roots:
+            shutil.rmtree(root, ignore_errors=True)
+
     def make_backend(self) -> StoreBackend:
         root = Path(tempfile.mkdtemp(prefix="dockyard-fs-"))
+        self.roots.append(root)
         return FSBackend(root / "imagedb")
 
     def tamper(self, backend: StoreBackend, dgst: Digest, data: bytes) -> None:

@@ -8,7 +8,10 @@ import json
 import tarfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+KINDS = ("memory", "pipe", "disk")
 
 
 def layer_tar(files: dict[str, bytes], *, duplicate: str | None = None) -> bytes:
@@ -123,3 +126,35 @@ def docker_archive(
         "manifest.json", doc if isinstance(doc, bytes) else json.dumps(doc).encode() + b"\n"
     )
     return crafted
+
+
+# --- running a case ----------------------------------------------------------------------
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file of a store (mode and bytes), but its lock file and change token."""
+    out = {}
+    for path in sorted(root.rglob("*")):
+        rel = str(path.relative_to(root))
+        if rel in (".generation", ".lock"):
+            continue  # a lock file and a change token, not store content
+        st = path.lstat()
+        out[rel] = (st.st_mode, path.read_bytes() if path.is_file() else b"")
+    return out
+
+
+def pipe(data: bytes) -> io.BufferedReader:
+    """``data`` as a stream that cannot seek (as stdin from a pipe)."""
+    raw = io.BytesIO(data)
+    raw.seekable = lambda: False  # type: ignore[method-assign]
+    return io.BufferedReader(raw)
+
+
+def source(data: bytes, kind: str, where: Path) -> Any:
+    """``data`` from memory, a pipe, or a file on disk (written to ``where``)."""
+    if kind == "memory":
+        return io.BytesIO(data)
+    if kind == "pipe":
+        return pipe(data)
+    where.write_bytes(data)
+    return where

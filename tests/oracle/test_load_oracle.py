@@ -16,7 +16,7 @@ import pytest
 import dockyard
 from dockyard.archive.load import load
 from dockyard.compression import Compression, compress_writer
-from tests.oracle.util import archives, assert_image_as_docker, load_json, oracle_dir
+from tests.oracle.util import ORACLE, archives, assert_image_as_docker, load_json, oracle_dir
 
 VERSIONS = ["docker-20.10", "docker-28.3"]
 
@@ -24,7 +24,7 @@ VERSIONS = ["docker-20.10", "docker-28.3"]
 def _cases() -> list[Any]:
     out = []
     for version in VERSIONS:
-        base = Path(__file__).resolve().parents[2] / ".." / "shared" / "oracle" / version
+        base = ORACLE / version
         names = sorted(p.name for p in base.glob("*.tar") if p.name != "docker-root-image.tar")
         out += [pytest.param(version, name, id=f"{version}/{name}") for name in names]
     return out or [pytest.param("docker-20.10", "app.tar", id="oracle-missing")]

@@ -1,8 +1,15 @@
-"""Read the real Docker archives of the shared oracle with ``tarfile`` (skipped when absent)."""
+"""Read the real Docker archives of the shared oracle with ``tarfile`` (skipped when absent).
+
+The oracle (archives written by real ``docker save`` and what Docker said about them, see
+``scripts/record-oracle.sh``) is the directory named by the environment variable
+``DOCKYARD_ORACLE``, else ``../shared/oracle`` next to the repository. Every test helper
+finds it through :data:`ORACLE`; nothing else reads the variable.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +19,18 @@ import pytest
 
 from dockyard.digest import ChainID, ImageID
 
-ORACLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "oracle"
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def find_oracle() -> Path:
+    """The oracle directory: ``$DOCKYARD_ORACLE``, else ``../shared/oracle``."""
+    configured = os.environ.get("DOCKYARD_ORACLE")
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return REPOSITORY.parent / "shared" / "oracle"
+
+
+ORACLE = find_oracle()
 
 
 def oracle_dir(version: str) -> Path:

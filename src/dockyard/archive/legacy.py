@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from dockyard.archive.plan import LayerFor, _field, _parse_image, json_object
+from dockyard.archive.documents import decode_legacy_image, decode_repositories
+from dockyard.archive.plan import LayerFor, _parse_image
 from dockyard.digest import DiffID, ImageID, is_valid_hex
 from dockyard.errors import InvalidArchive, UnsupportedOS
 from dockyard.image import History, RootFS, check_os
@@ -51,18 +52,17 @@ def plan_legacy(
         if depth > _MAX_DEPTH:
             raise InvalidArchive("legacy archive: parent chain is too long or loops")
         raw = contents.read_json(f"{v1_id}/json")
-        meta = json_object(raw, f"{v1_id}/json")
-        os_name = _field(meta, "os")
+        meta = decode_legacy_image(raw)
         try:
-            check_os(os_name if isinstance(os_name, str) and os_name else "linux")
+            check_os(meta.os or "linux")
         except UnsupportedOS:
-            raise UnsupportedOS(str(os_name), f"cannot load {os_name} image on linux") from None
-        parent_v1 = _field(meta, "parent")
+            raise UnsupportedOS(meta.os, f"cannot load {meta.os} image on linux") from None
+        parent_v1 = meta.parent
         rootfs = RootFS()
         history: list[History] = []
         layers: list[SourceLayer] = []
         parent: SourceImage | None = None
-        if isinstance(parent_v1, str) and parent_v1:
+        if parent_v1:
             parent = load(parent_v1, depth + 1)
             rootfs = parent.image.rootfs.clone() if parent.image.rootfs else RootFS()
             history = list(parent.image.history or [])
@@ -83,12 +83,10 @@ def plan_legacy(
         load(v1_id, 0)
     if not contents.has("repositories"):
         raise InvalidArchive("open repositories: no such file or directory")
-    repos = json_object(contents.read_json("repositories"), "repositories")
+    repos = decode_repositories(contents.read_json("repositories"))
     for name, tags in repos.items():
-        if not isinstance(tags, dict):
-            raise InvalidArchive("repositories: tags must be an object")
         for tag, v1_id in tags.items():
-            if not isinstance(v1_id, str) or v1_id not in by_v1 or not is_valid_hex(v1_id):
+            if v1_id not in by_v1 or not is_valid_hex(v1_id):
                 raise InvalidArchive(f"invalid target ID: {v1_id}")
             ref = _tagged(name, tag)
             if ref not in by_v1[v1_id].tags:
@@ -96,8 +94,6 @@ def plan_legacy(
     return list(by_v1.values()), links
 
 
-def _tagged(name: str, tag: Any) -> Reference:
+def _tagged(name: str, tag: str) -> Reference:
     named = parse_normalized_named(name)
-    if not isinstance(tag, str):
-        raise InvalidArchive(f"repositories: invalid tag for {name}")
     return parse_normalized_named(f"{named.name()}:{tag}")

@@ -7,16 +7,18 @@ with only ``repositories`` and ``<v1 id>/json`` (planned in :mod:`legacy`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
+from dockyard.archive.documents import Descriptor, OCIDocument, decode_manifest, decode_oci
 from dockyard.digest import DiffID, Digest, ImageID, sha256_bytes
 from dockyard.errors import DockyardError, InvalidArchive, InvalidImageConfig, UnsupportedOS
-from dockyard.gojson import JSONError, decode_first, unmarshal
+from dockyard.gojson import JSONError, go_quote
 from dockyard.image import Image, check_os
 from dockyard.oci import (
     ANNOTATION_IMAGE_NAME,
     ANNOTATION_REF_NAME,
     MEDIA_TYPE_INDEX,
+    MEDIA_TYPE_MANIFEST,
     blob_path,
 )
 from dockyard.reference import Reference, parse_normalized_named
@@ -32,21 +34,13 @@ if TYPE_CHECKING:
 __all__ = ["LayerFor", "plan_manifest", "plan_oci", "validate_parents"]
 
 MEDIA_DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+MEDIA_DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+_INDEX_TYPES = (MEDIA_TYPE_INDEX, MEDIA_DOCKER_LIST)
+_MANIFEST_TYPES = (MEDIA_TYPE_MANIFEST, MEDIA_DOCKER_MANIFEST)
 
 
 #: Makes the source layer of the member at an archive path (see :mod:`.source`).
 LayerFor: TypeAlias = "Callable[[str, DiffID | None], SourceLayer]"
-
-
-def _field(obj: dict[str, Any], name: str) -> Any:
-    """A struct field the way Go decodes it: exact key first, then case-insensitive."""
-    if name in obj:
-        return obj[name]
-    lowered = name.lower()
-    for key, value in obj.items():
-        if key.lower() == lowered:
-            return value
-    return None
 
 
 def _parse_image(config: bytes, where: str) -> Image:
@@ -68,12 +62,10 @@ def _parse_image(config: bytes, where: str) -> Image:
     return image
 
 
-def _repo_tag(text: Any) -> Reference:
-    if not isinstance(text, str):
-        raise InvalidArchive(f"invalid tag {text!r}")
+def _repo_tag(text: str) -> Reference:
     ref = parse_normalized_named(text)
     if ref.tag is None or ref.digest is not None:
-        raise InvalidArchive(f'invalid tag "{text}"')
+        raise InvalidArchive(f"invalid tag {go_quote(text)}")
     return ref
 
 
@@ -87,38 +79,22 @@ def plan_manifest(
         InvalidImageConfig: a config is invalid.
         UnsupportedOS: an image is for another operating system.
     """
-    raw = contents.read_json("manifest.json")
-    try:
-        items = decode_first(raw)
-    except JSONError as exc:
-        raise InvalidArchive(f"manifest.json: {exc}") from exc
+    items = decode_manifest(contents.read_json("manifest.json"))
     if items is None:
         raise InvalidArchive("invalid manifest, manifest cannot be null (but can be [])")
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        kind = type(items).__name__.replace("dict", "object").replace("list", "array")
-        raise InvalidArchive(
-            f"json: cannot unmarshal {kind} into Go value of type []tarexport.manifestItem"
-        )
     planned: list[SourceImage] = []
     for item in items:
-        config_path = _field(item, "Config")
-        if not isinstance(config_path, str):
-            raise InvalidArchive("invalid manifest: Config must be a string")
-        config = contents.read_json(config_path)
-        image = _parse_image(config, config_path)
+        config = contents.read_json(item.config)
+        image = _parse_image(config, item.config)
         if platform is not None and not platform.matches(
             image.operating_system(), image.architecture, image.variant
         ):
             continue
-        layers = _field(item, "Layers") or []
-        if not isinstance(layers, list) or not all(isinstance(p, str) for p in layers):
-            raise InvalidArchive("invalid manifest: Layers must be a list of paths")
-        entry = _entry(config, image, list(layers), layer_for)
-        entry.tags = [_repo_tag(t) for t in _field(item, "RepoTags") or []]
-        parent = _field(item, "Parent")
-        if isinstance(parent, str) and parent:
+        entry = _entry(config, image, item.layers or [], layer_for)
+        entry.tags = [_repo_tag(t) for t in item.repo_tags or []]
+        if item.parent:
             try:
-                entry.parent = ImageID(Digest(parent))
+                entry.parent = ImageID(Digest(item.parent))
             except DockyardError:
                 entry.parent = None
         planned.append(entry)
@@ -135,24 +111,19 @@ def plan_oci(
             its digest.
         InvalidImageConfig: a config is invalid.
     """
-    index = _blob_json(contents, "index.json", None)
+    index = decode_oci(contents.read_json("index.json"), "index.json", index=True)
     planned: list[SourceImage] = []
-    for desc in _manifests(index, "index.json"):
+    for desc in index.manifests or []:
         for manifest, notes in _resolve(contents, desc, platform):
-            config_desc = _field(manifest, "config") or {}
-            config = _blob(contents, _digest(_field(config_desc, "digest")))
+            config = _blob(contents, _digest(manifest.config.digest))
             image = _parse_image(config, "config")
-            layers = [
-                blob_path(_digest(_field(layer, "digest")))
-                for layer in _field(manifest, "layers") or []
-                if isinstance(layer, dict)
-            ]
+            layers = [blob_path(_digest(layer.digest)) for layer in manifest.layers or []]
             entry = _entry(config, image, layers, layer_for)
             entry.tags = _oci_tags(notes)
-            if not any(p.id == entry.id for p in planned):
+            existing = next((p for p in planned if p.id == entry.id), None)
+            if existing is None:
                 planned.append(entry)
             else:
-                existing = next(p for p in planned if p.id == entry.id)
                 existing.tags += [t for t in entry.tags if t not in existing.tags]
     return planned
 
@@ -173,11 +144,11 @@ def _entry(config: bytes, image: Image, paths: list[str], layer_for: LayerFor) -
     return SourceImage(config, image, layers)
 
 
-def _oci_tags(annotations: dict[str, Any]) -> list[Reference]:
+def _oci_tags(annotations: dict[str, str]) -> list[Reference]:
     """Tags from an index entry: the full image name, else a ref name that is a full name."""
     for key in (ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME):
         value = annotations.get(key)
-        if isinstance(value, str) and value:
+        if value:
             try:
                 ref = parse_normalized_named(value)
             except DockyardError:
@@ -188,46 +159,34 @@ def _oci_tags(annotations: dict[str, Any]) -> list[Reference]:
 
 
 def _resolve(
-    contents: ArchiveContents, desc: dict[str, Any], platform: PlatformSpec, depth: int = 0
-) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    contents: ArchiveContents, desc: Descriptor, platform: PlatformSpec, depth: int = 0
+) -> list[tuple[OCIDocument, dict[str, str]]]:
     """The image manifests a descriptor leads to (choosing by platform in indexes)."""
     if depth > 4:
         raise InvalidArchive("image index nesting is too deep")
-    annotations = _field(desc, "annotations") or {}
-    data = _blob_json(contents, blob_path(_digest(_field(desc, "digest"))), desc)
-    media = _field(desc, "mediaType") or _field(data, "mediaType") or ""
-    if media in (MEDIA_TYPE_INDEX, MEDIA_DOCKER_LIST) or "manifests" in data:
-        chosen = [
-            d for d in _manifests(data, "image index") if _platform_ok(d, platform)
-        ]
+    annotations = desc.annotations or {}
+    digest = _digest(desc.digest)
+    kind = True if desc.media_type in _INDEX_TYPES else (
+        False if desc.media_type in _MANIFEST_TYPES else None
+    )
+    document = decode_oci(_blob(contents, digest), blob_path(digest), index=kind)
+    if kind or (kind is None and (document.has_manifests or document.media_type in _INDEX_TYPES)):
+        chosen = [d for d in document.manifests or [] if _platform_ok(d, platform)]
         if not chosen:
             raise InvalidArchive(f"no manifest in the image index matches platform {platform}")
         found = _resolve(contents, chosen[0], platform, depth + 1)
         return [(m, {**annotations, **a}) for m, a in found]
-    return [(data, annotations if isinstance(annotations, dict) else {})]
+    return [(document, annotations)]
 
 
-def _platform_ok(desc: dict[str, Any], platform: PlatformSpec) -> bool:
-    plat = _field(desc, "platform")
-    if not isinstance(plat, dict):
+def _platform_ok(desc: Descriptor, platform: PlatformSpec) -> bool:
+    plat = desc.platform
+    if plat is None:
         return False
-    return platform.matches(
-        str(_field(plat, "os") or ""),
-        str(_field(plat, "architecture") or ""),
-        str(_field(plat, "variant") or ""),
-    )
+    return platform.matches(plat.os, plat.architecture, plat.variant)
 
 
-def _manifests(index: dict[str, Any], where: str) -> list[dict[str, Any]]:
-    manifests = _field(index, "manifests")
-    if not isinstance(manifests, list) or not all(isinstance(m, dict) for m in manifests):
-        raise InvalidArchive(f"{where}: manifests must be a list of descriptors")
-    return manifests
-
-
-def _digest(value: Any) -> Digest:
-    if not isinstance(value, str):
-        raise InvalidArchive("invalid descriptor: digest must be a string")
+def _digest(value: str) -> Digest:
     try:
         return Digest(value)
     except DockyardError as exc:
@@ -239,28 +198,6 @@ def _blob(contents: ArchiveContents, digest: Digest) -> bytes:
     if sha256_bytes(data) != digest:
         raise InvalidArchive(f"blob {digest} does not match its digest")
     return data
-
-
-def _blob_json(contents: ArchiveContents, path: str, desc: dict[str, Any] | None) -> Any:
-    data = contents.read_json(path) if desc is None else _blob(
-        contents, _digest(_field(desc, "digest"))
-    )
-    return json_object(data, path)
-
-
-def json_object(raw: bytes, where: str) -> dict[str, Any]:
-    """Decode a JSON object from an archive member (strictly, with Go's rules).
-
-    Raises:
-        InvalidArchive: not JSON, or not an object.
-    """
-    try:
-        value = unmarshal(raw)
-    except JSONError as exc:
-        raise InvalidArchive(f"{where}: {exc}") from exc
-    if not isinstance(value, dict):
-        raise InvalidArchive(f"{where}: not a JSON object")
-    return value
 
 
 def validate_parents(planned: list[SourceImage]) -> list[tuple[ImageID, ImageID]]:

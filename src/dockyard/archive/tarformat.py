@@ -36,6 +36,7 @@ _OCTAL = re.compile(rb"[0-7]+")
 _PAX_TIME = re.compile(r"(-?[0-9]+)(?:\.[0-9]*)?")
 _PAX_INT = re.compile(r"-?[0-9]{1,19}")
 _DECIMAL = re.compile(rb"[0-9]+")
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 
 class TarFieldError(InvalidArgumentError):
@@ -141,8 +142,8 @@ def parse_pax(data: bytes) -> dict[str, str]:
     rest = data
     while rest:
         length_text, space, tail = rest.partition(b" ")
-        if not space or _DECIMAL.fullmatch(length_text) is None:
-            raise InvalidArchive(MSG_HEADER)
+        if not space or _DECIMAL.fullmatch(length_text) is None or len(length_text) > 19:
+            raise InvalidArchive(MSG_HEADER)  # Go's ParseInt fails beyond int64
         length = int(length_text)  # in bytes, counting the length digits themselves
         body_len = length - len(length_text) - 1
         if length < 5 or length > len(rest) or body_len <= 0 or tail[body_len - 1] != 0x0A:
@@ -181,14 +182,17 @@ def apply_pax(header: RawHeader, records: dict[str, str]) -> None:
         elif key == "gname":
             header.gname = value
         elif key in ("size", "uid", "gid"):
-            if _PAX_INT.fullmatch(value) is None:
+            if _PAX_INT.fullmatch(value) is None or not _INT64_MIN <= int(value) <= _INT64_MAX:
                 raise InvalidArchive(MSG_HEADER)
             setattr(header, key, int(value))
         elif key == "mtime":
             match = _PAX_TIME.fullmatch(value)
-            if match is None:
+            if match is None or len(match.group(1).lstrip("-")) > 19:
                 raise InvalidArchive(MSG_HEADER)
-            header.mtime = int(match.group(1))
+            seconds = int(match.group(1))
+            if not _INT64_MIN <= seconds <= _INT64_MAX:
+                raise InvalidArchive(MSG_HEADER)
+            header.mtime = seconds
 
 
 # --- encoding ----------------------------------------------------------------------

@@ -15,6 +15,7 @@ __all__ = [
     "clean_archive_path",
     "clean_member_name",
     "go_clean",
+    "reroot_member_name",
     "resolve_in_archive",
 ]
 
@@ -87,6 +88,28 @@ def clean_member_name(raw: str) -> str:
     if _escapes(cleaned):
         raise UnsafeArchivePath(raw, f"unsafe path in archive: {raw!r} escapes the archive root")
     return cleaned
+
+
+def reroot_member_name(raw: str) -> str:
+    """Normalise a tar member name the way Docker extracts it: inside the archive root.
+
+    Docker unpacks an image archive in a chroot, so ``/etc/passwd`` lands at
+    ``<root>/etc/passwd`` and ``../../evil`` at ``<root>/evil`` (Go's
+    ``filepath.Join("/", name)``). dockyard never extracts anything, so taking names the
+    same way is safe: this is the name the member has inside the archive.
+
+    Args:
+        raw: the member name as recorded in the archive.
+
+    Returns:
+        The normalised, relative name (``.`` for the archive root itself).
+
+    Raises:
+        UnsafeArchivePath: the name contains a NUL byte.
+    """
+    if "\x00" in raw:
+        raise UnsafeArchivePath(raw, f"invalid archive member name {raw!r}: contains a NUL byte")
+    return go_clean("/" + raw)[1:] or "."
 
 
 def clean_archive_path(path: str) -> str:

@@ -17,7 +17,7 @@ from dockyard.archive.tarformat import (
     cstring,
     parse_pax,
 )
-from dockyard.archive.tarpath import clean_member_name, resolve_in_archive
+from dockyard.archive.tarpath import clean_member_name, reroot_member_name, resolve_in_archive
 from dockyard.archive.tarsource import (
     DEFAULT_JSON_LIMIT,
     MemberSlice,
@@ -183,31 +183,37 @@ def _member_type(header: RawHeader) -> MemberType:
     return kind
 
 
-def _make_member(header: RawHeader, files: set[str]) -> TarMember:
+def _make_member(header: RawHeader, names: dict[str, MemberType], reroot: bool) -> TarMember:
     kind = _member_type(header)
     if kind in (MemberType.DIR, MemberType.SYMLINK, MemberType.HARDLINK):
         header.size = 0
     if header.size < 0:
         raise InvalidArchive(MSG_HEADER)
-    name = clean_member_name(header.name)
+    clean = reroot_member_name if reroot else clean_member_name
+    name = clean(header.name)
     if name == "." and kind is not MemberType.DIR:
         raise InvalidArchive(f"invalid archive: member {header.name!r} is not a directory")
     linkname = header.linkname
     if kind is MemberType.SYMLINK and "\x00" in linkname:
         raise UnsafeArchivePath(linkname, f"invalid symlink target {linkname!r}")
+    recorded: MemberType = kind
     if kind is MemberType.HARDLINK:
-        linkname = clean_member_name(linkname)
-        if linkname not in files:
-            raise InvalidArchive(
-                f"invalid archive: hardlink {name!r} points to {linkname!r}, "
-                "which is not an earlier member"
-            )
-    if kind is not MemberType.DIR:
-        files.add(name)
+        linkname = clean(linkname)
+        target = names.get(linkname)
+        if target is None or target is MemberType.DIR:
+            # What link(2) says, with the paths Docker shows inside its extraction root.
+            reason = "no such file or directory" if target is None else "operation not permitted"
+            raise InvalidArchive(f"link /{linkname} /{name}: {reason}")
+        recorded = target
+    names[name] = recorded
+    parent = name.rpartition("/")[0]
+    while parent and parent not in names:  # extraction creates missing parents
+        names[parent] = MemberType.DIR
+        parent = parent.rpartition("/")[0]
     return TarMember(header, kind, name, linkname)
 
 
-def iter_members(stream: ReadableStream) -> Iterator[TarMember]:
+def iter_members(stream: ReadableStream, *, reroot: bool = False) -> Iterator[TarMember]:
     """Iterate over the members of a tar archive in one streaming pass.
 
     USTAR, GNU and v7 headers are read, with GNU long names (``L``/``K``), PAX
@@ -217,14 +223,19 @@ def iter_members(stream: ReadableStream) -> Iterator[TarMember]:
     stream between members). Seekable streams are skipped over with ``seek``.
 
     Names are normalised and checked by
-    :func:`~dockyard.archive.tarpath.clean_member_name`; symlink targets are recorded
+    :func:`~dockyard.archive.tarpath.clean_member_name` (or, with ``reroot``, taken
+    inside the archive root as Docker's extraction does, by
+    :func:`~dockyard.archive.tarpath.reroot_member_name`); symlink targets are recorded
     verbatim (resolve them with :func:`resolve_in_archive`); a hardlink must point to
-    an earlier non-directory member. Device, FIFO, sparse and any other member types
+    an earlier non-directory member (``link /<target> /<name>: no such file or
+    directory`` otherwise, as Docker says). Device, FIFO, sparse and any other member types
     are refused (Docker would create devices and FIFOs; an image archive never holds
     them). Nothing is ever written to disk.
 
     Args:
         stream: the archive, positioned at its start; pipes are fine.
+        reroot: take absolute names and names with ``..`` inside the archive root
+            instead of refusing them.
 
     Yields:
         One :class:`TarMember` per file, directory, symlink or hardlink.
@@ -234,15 +245,15 @@ def iter_members(stream: ReadableStream) -> Iterator[TarMember]:
             corrupt (``archive/tar: invalid tar header``), an extended header is too
             large (``archive/tar: header field too long``), or a member type is not
             supported (``unhandled tar header type <n>``).
-        UnsafeArchivePath: a member name or hardlink target is absolute, escapes the
-            root or contains a NUL byte.
+        UnsafeArchivePath: a member name or hardlink target contains a NUL byte, or
+            (without ``reroot``) is absolute or escapes the root.
     """
     source = Source(stream)
     records: dict[str, str] = {}
     long_name: str | None = None
     long_link: str | None = None
     pending = False  # an extended header waits for its file header
-    files: set[str] = set()
+    names: dict[str, MemberType] = {}
     while True:
         header_offset = source.absolute()
         block = source.read_up_to(BLOCK_SIZE)
@@ -277,7 +288,7 @@ def iter_members(stream: ReadableStream) -> Iterator[TarMember]:
         if long_link is not None:
             header.linkname = long_link
         records, long_name, long_link, pending = {}, None, None, False
-        member = _make_member(header, files)
+        member = _make_member(header, names, reroot)
         member.header_offset = header_offset
         member.data_offset = source.absolute()
         member._source = source

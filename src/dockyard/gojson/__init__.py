@@ -9,6 +9,7 @@ U+2028, U+2029) and valid UTF-8; mappings are written with byte-sorted keys whil
 from __future__ import annotations
 
 from dockyard.gojson.decode import (
+    JSONNumber,
     JSONObject,
     decode_first,
     parse,
@@ -31,6 +32,7 @@ from dockyard.gojson.encode import (
 )
 from dockyard.gojson.errors import JSONError, UnmarshalTypeError
 from dockyard.gojson.gotime import GoTime, InvalidTime
+from dockyard.gojson.quote import go_quote
 
 __all__ = [
     "Compat",
@@ -38,6 +40,7 @@ __all__ = [
     "GoTime",
     "InvalidTime",
     "JSONError",
+    "JSONNumber",
     "JSONObject",
     "RawMessage",
     "Struct",
@@ -47,6 +50,7 @@ __all__ = [
     "encode",
     "encode_string",
     "go_decode_utf8",
+    "go_quote",
     "is_empty",
     "parse",
     "parse_first",

@@ -44,12 +44,14 @@ def _replace_one_byte(exc: UnicodeError) -> tuple[str, int]:
     return "\ufffd", exc.start + 1
 
 
-codecs.register_error("dockyard-gojson-replace", _replace_one_byte)
+#: The codec error handler replacing each invalid UTF-8 byte by U+FFFD, as Go does.
+GO_REPLACE = "dockyard-gojson-replace"
+codecs.register_error(GO_REPLACE, _replace_one_byte)
 
 
 def go_decode_utf8(data: bytes) -> str:
     """Decode UTF-8 replacing every invalid byte by U+FFFD, one per byte, as Go does."""
-    return data.decode("utf-8", "dockyard-gojson-replace")
+    return data.decode("utf-8", GO_REPLACE)
 
 
 class RawMessage(bytes):
@@ -230,7 +232,8 @@ def _encode(value: Any, compat: Compat, out: list[str]) -> None:
     elif value is False:
         out.append("false")
     elif isinstance(value, RawMessage):
-        out.append(compact(value).decode("utf-8") if value else "null")
+        # Go copies the bytes of a RawMessage as they are, invalid UTF-8 included.
+        out.append(compact(value).decode("utf-8", "surrogateescape") if value else "null")
     elif isinstance(value, str | bytes):
         out.append(encode_string(value, compat))
     elif isinstance(value, int):
@@ -286,4 +289,5 @@ def encode(value: Any, compat: Compat = Compat.V28) -> bytes:
     """
     out: list[str] = []
     _encode(value, compat, out)
-    return "".join(out).encode("utf-8")
+    # Strings are escaped to valid UTF-8; only the raw bytes of a RawMessage come back.
+    return "".join(out).encode("utf-8", "surrogateescape")

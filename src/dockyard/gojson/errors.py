@@ -27,8 +27,5 @@ class UnmarshalTypeError(JSONError):
         self.go_type = go_type
         self.field = field
         self.struct = struct
-        if field or struct:
-            where = f"Go struct field {struct}.{field}" if struct else f"Go struct field {field}"
-        else:
-            where = "Go value"
+        where = f"Go struct field {struct}.{field}" if field or struct else "Go value"
         super().__init__(f"json: cannot unmarshal {value} into {where} of type {go_type}")

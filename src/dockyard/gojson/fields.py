@@ -6,6 +6,12 @@ the new value, doing what Go's ``encoding/json`` does for that Go type:
 ``null`` leaves strings, numbers, bools and structs unchanged and sets slices, maps
 and pointers to nil (``None``); maps merge into an existing map; a wrong JSON type
 raises :class:`~dockyard.gojson.errors.UnmarshalTypeError`.
+
+Errors follow Go 1.19+ (the Docker 20.10 daemon's Go): a type error names the innermost
+struct and the path of JSON keys from the top (map keys and slice indexes left out), e.g.
+``Go struct field HealthConfig.config.Healthcheck.Interval``. As in Go, a type error does not
+stop decoding: the rest of the document is decoded, and the first type error is raised at
+the end, unless another error (an invalid time, say) comes first, which is raised at once.
 """
 
 from __future__ import annotations
@@ -14,19 +20,21 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from dockyard.gojson.decode import JSONObject
 from dockyard.gojson.encode import Struct
 from dockyard.gojson.errors import JSONError, UnmarshalTypeError
 from dockyard.gojson.gotime import GoTime, InvalidTime
+from dockyard.gojson.scanner import JSONObject, number_text
 
 __all__ = [
     "Field",
+    "TypeErrors",
     "FieldMatcher",
     "StructLayout",
     "decode_bool",
     "decode_int",
     "decode_int_ptr",
     "decode_list",
+    "decode_map",
     "decode_set",
     "decode_str",
     "decode_str_list",
@@ -91,13 +99,46 @@ def json_kind(value: Any) -> str:
     return "null"
 
 
+_NUMERIC_TYPES = ("int", "uint", "float", "time.Duration")
+
+
 def type_error(value: Any, go_type: str, where: str) -> UnmarshalTypeError:
-    """Build Go's ``cannot unmarshal X into Go struct field S.f of type T`` error."""
+    """Build Go's ``cannot unmarshal X into Go struct field S.f of type T`` error.
+
+    A number that does not fit a numeric Go type is quoted as written (``number 1e30``).
+    """
     struct, _, field = where.partition(".")
     kind = json_kind(value)
-    if isinstance(value, float) and go_type.startswith(("int", "uint", "time.Duration")):
-        kind = f"number {value!r}"
+    if kind == "number" and go_type.startswith(_NUMERIC_TYPES):
+        kind = f"number {number_text(value)}"
     return UnmarshalTypeError(kind, go_type, field, struct)
+
+
+class TypeErrors:
+    """Go's ``saveError``: remember the first type error and go on decoding.
+
+    Catch the :class:`UnmarshalTypeError` of each part of a composite value and
+    :meth:`save` it, then :meth:`check` at the end of the value.
+    """
+
+    __slots__ = ("first",)
+
+    def __init__(self) -> None:
+        self.first: UnmarshalTypeError | None = None
+
+    def save(self, error: UnmarshalTypeError) -> None:
+        """Remember ``error`` unless an earlier one is remembered."""
+        if self.first is None:
+            self.first = error
+
+    def check(self) -> None:
+        """Raise the first type error remembered, if any.
+
+        Raises:
+            UnmarshalTypeError: the first one.
+        """
+        if self.first is not None:
+            raise self.first
 
 
 def sub(where: str, key: str) -> str:
@@ -146,8 +187,7 @@ def decode_int(cur: int, value: Any, where: str, go_type: str = "int64") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise type_error(value, go_type, where)
     if not _INT64[0] <= value <= _INT64[1]:
-        struct, _, field = where.partition(".")
-        raise UnmarshalTypeError(f"number {value}", go_type, field, struct)
+        raise type_error(value, go_type, where)
     return value
 
 
@@ -171,7 +211,16 @@ def decode_list(
     if not isinstance(value, list) or isinstance(value, JSONObject):
         raise type_error(value, go_type, where)
     old = cur or []
-    return [elem(old[i] if i < len(old) else None, item, where) for i, item in enumerate(value)]
+    errors = TypeErrors()
+    result: list[T] = []
+    for i, item in enumerate(value):
+        previous = old[i] if i < len(old) else None
+        try:
+            result.append(elem(previous, item, where))
+        except UnmarshalTypeError as exc:
+            errors.save(exc)
+    errors.check()
+    return result
 
 
 def _str_elem(cur: str | None, value: Any, where: str) -> str:
@@ -191,18 +240,47 @@ def decode_strslice(cur: list[str] | None, value: Any, where: str) -> list[str] 
         return None
     if not isinstance(value, list) or isinstance(value, JSONObject):
         raise type_error(value, "string", where)
-    return [_str_elem(None, item, where) for item in value]
+    errors = TypeErrors()
+    result: list[str] = []
+    for item in value:
+        try:
+            result.append(_str_elem(None, item, where))
+        except UnmarshalTypeError as exc:
+            errors.save(exc)
+    errors.check()
+    return result
 
 
 def decode_str_map(cur: dict[str, str] | None, value: Any, where: str) -> dict[str, str] | None:
     """Decode a Go ``map[string]string``, merging into an existing map."""
     if value is None:
         return None
+    return decode_map(cur, value, where, "map[string]string", _str_elem)
+
+
+def decode_map(
+    cur: dict[str, T] | None,
+    value: Any,
+    where: str,
+    go_type: str,
+    elem: Callable[[T | None, Any, str], T],
+) -> dict[str, T] | None:
+    """Decode a Go map with string keys, merging into an existing map (Go's rules).
+
+    Map keys are not part of error locations (as in Go 1.19, Docker 20.10's Go).
+    """
+    if value is None:
+        return None
     if not isinstance(value, JSONObject):
-        raise type_error(value, "map[string]string", where)
+        raise type_error(value, go_type, where)
     result = dict(cur) if cur is not None else {}
+    errors = TypeErrors()
     for key, item in value:
-        result[key] = decode_str("", item, sub(where, key))
+        try:
+            result[key] = elem(result.get(key), item, where)
+        except UnmarshalTypeError as exc:
+            errors.save(exc)
+    errors.check()
     return result
 
 
@@ -213,10 +291,12 @@ def decode_set(cur: set[str] | None, value: Any, where: str, go_type: str) -> se
     if not isinstance(value, JSONObject):
         raise type_error(value, go_type, where)
     result = set(cur) if cur is not None else set()
+    errors = TypeErrors()
     for key, item in value:
         if item is not None and not isinstance(item, JSONObject):
-            raise type_error(item, "struct {}", sub(where, key))
+            errors.save(type_error(item, "struct {}", where))
         result.add(key)
+    errors.check()
     return result
 
 
@@ -263,10 +343,13 @@ class StructLayout:
     Args:
         go_type: the Go type name used in error messages (``container.Config``).
         fields: the fields in declaration order.
+        name: the struct's name in ``Go struct field <name>.<path>`` (default: the type
+            name without its package; ``""`` for an anonymous struct).
     """
 
-    def __init__(self, go_type: str, fields: Sequence[Field]) -> None:
+    def __init__(self, go_type: str, fields: Sequence[Field], name: str | None = None) -> None:
         self.go_type = go_type
+        self.name = go_type.rpartition(".")[2] if name is None else name
         self.fields = tuple(fields)
         self._by_key = {f.key: f for f in self.fields}
         self.matcher = FieldMatcher([f.key for f in self.fields])
@@ -279,11 +362,18 @@ class StructLayout:
         """
         if not isinstance(value, JSONObject):
             raise type_error(value, self.go_type, where)
-        where = where or self.go_type.rpartition(".")[2]
+        path = where.partition(".")[2]
+        errors = TypeErrors()
         for key, item in object_pairs(value, self.matcher, where, self.go_type):
             field = self._by_key[key]
             current = getattr(target, field.attr)
-            setattr(target, field.attr, field.decode(current, item, sub(where, key)))
+            try:
+                decoded = field.decode(current, item, f"{self.name}.{sub(path, key)}")
+            except UnmarshalTypeError as exc:
+                errors.save(exc)
+            else:
+                setattr(target, field.attr, decoded)
+        errors.check()
 
     def encode(self, source: object, skip: frozenset[str] = frozenset()) -> Struct:
         """Build the ordered :class:`Struct` of ``source`` (fields in ``skip`` left out)."""

@@ -126,7 +126,12 @@ def _atoi(text: str) -> int:
     body = text[1:] if text[:1] in ("+", "-") else text
     if not body or not body.isascii() or not body.isdigit():
         return 0
-    return int(text)
+    # Go's strconv.Atoi returns the clamped value with its range error (moby ignores the
+    # error), and Python's int() refuses more than 4,300 digits
+    negative = text[:1] == "-"
+    if len(body.lstrip("0")) > 19:
+        return -(2**63) if negative else 2**63 - 1
+    return max(-(2**63), min(2**63 - 1, int(text)))
 
 
 def _decode_v1(image_json: bytes) -> V1Image:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
-from dockyard._atomic import TEMP_PREFIX
+from dockyard.archive._save_output import open_output
 from dockyard.digest import ChainID, DiffID, ImageID, chain_ids
 from dockyard.errors import (
     InvalidArgumentError,
@@ -136,8 +136,9 @@ def export_image(
     Args:
         client: the store.
         ref: the image (name, tag, ID or ID prefix).
-        output: a binary stream or a path for the tar (a path is written through a
-            temporary file and renamed, so it appears only when complete); with
+        output: a binary stream or a path for the tar (a new path or a regular file is
+            written through a temporary file and renamed, so it appears only when
+            complete; a device node or FIFO is written through, never replaced); with
             ``as_directory``, a directory path that must not exist yet.
         as_directory: unpack instead of writing a tar. Nothing is ever written outside
             the directory, symlinks are created but never followed, device nodes are
@@ -150,8 +151,8 @@ def export_image(
 
     Raises:
         ImageNotFound: no such image.
-        InvalidArgumentError: the target directory already exists, or ``output`` is a
-            stream while ``as_directory`` is set.
+        InvalidArgumentError: the target directory already exists, ``output`` is a
+            stream while ``as_directory`` is set, or the tar path is a directory.
         LayerNotFound: a layer of the image is missing.
         LayerVerificationError: a stored layer does not match its DiffID.
         InvalidLayer: a layer cannot be applied (e.g. a hard link to nothing).
@@ -271,20 +272,17 @@ def _write_tar(
 def _write_tar_file(
     tree: RootFS, target: Path, payloads: list[_Payload], counter: _Counter
 ) -> tuple[int, list[str]]:
-    temp = target.with_name(f"{TEMP_PREFIX}{target.name}")
+    """Write the tar to a path (see :func:`~dockyard.archive._save_output.open_output`).
+
+    Raises:
+        InvalidArgumentError: the path is a directory.
+        StorageError: the path cannot be written.
+    """
     try:
-        with open(temp, "wb") as out:
-            result = _write_tar(tree, out, payloads, counter)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
+        with open_output(target) as (out, _):
+            return _write_tar(tree, out, payloads, counter)
     except OSError as exc:
-        temp.unlink(missing_ok=True)
         raise StorageError(f"cannot write {target}: {exc}") from exc
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return result
 
 
 # --- unpacking into a directory -------------------------------------------------------

@@ -57,7 +57,7 @@ class ImageRow:
             ImageID(Digest(row[0])),
             row[1] or "",
             ChainID(Digest(row[2])) if row[2] else None,
-            row[3],
+            _int_from_sql(row[3]),
             row[4],
             row[5],
             row[6],
@@ -159,7 +159,7 @@ def image_values(
         str(image_id),
         parent or None,
         str(chain) if chain else None,
-        created,
+        _int_to_sql(created),
         os_name,
         img.architecture,
         img.variant,
@@ -168,3 +168,23 @@ def image_values(
         last_updated or None,
         problem or None,
     )
+
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def _int_to_sql(value: int | None) -> int | str | None:
+    """An integer as sqlite keeps it: as text beyond 64 bits.
+
+    ``created`` in nanoseconds leaves 64 bits before 1678 and after 2262 (Go's zero time
+    ``0001-01-01`` included).
+    """
+    if value is None or value in _INT64:
+        return value
+    return f"int:{value}"
+
+
+def _int_from_sql(value: Any) -> int | None:
+    if isinstance(value, str) and value.startswith("int:"):
+        return int(value[4:])
+    return value if value is None else int(value)

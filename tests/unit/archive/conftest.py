@@ -11,7 +11,8 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-ORACLE = Path(__file__).resolve().parents[3] / ".." / "shared" / "oracle"
+from tests.oracle.util import ORACLE as ORACLE
+
 END = bytes(1024)
 
 

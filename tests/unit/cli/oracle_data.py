@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ORACLE = Path(__file__).resolve().parents[3] / ".." / "shared" / "oracle"
+from tests.oracle.util import ORACLE as ORACLE
+
 VERSIONS = ("docker-20.10", "docker-28.3")
 
 

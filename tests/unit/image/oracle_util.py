@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-ORACLE = Path(__file__).resolve().parents[3] / ".." / "shared" / "oracle"
+from tests.oracle.util import ORACLE as ORACLE
+
 VERSIONS = ("docker-20.10", "docker-28.3")
 
 
@@ -35,7 +36,10 @@ def read(tar: tarfile.TarFile, name: str) -> bytes:
 
 def manifest_configs(version: str) -> Iterator[tuple[str, str, bytes]]:
     """Yield (archive name, config path, config bytes) for every manifest item."""
-    for path in sorted((require_oracle() / version).glob("*.tar")):
+    folder = require_oracle() / version
+    if not folder.is_dir():
+        pytest.skip(f"the oracle has no {version} directory")
+    for path in sorted(folder.glob("*.tar")):
         with tarfile.open(path) as tar:
             if "manifest.json" not in tar.getnames():
                 continue
