@@ -19,8 +19,8 @@ from typing import IO, Any
 import pytest
 
 from dockyard.cli import main
+from tests.oracle.util import ORACLE as ORACLE
 
-ORACLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "oracle"
 #: Oracle folder → the ``inspect --api`` shape that Docker version printed.
 API = {"docker-20.10": "1.41", "docker-28.3": "1.50"}
 

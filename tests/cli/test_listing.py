@@ -144,9 +144,14 @@ def test_images_reference_filter_and_template(cli: CLI) -> None:
 
 def test_images_bad_filter(cli: CLI) -> None:
     result = cli("images", "--filter", "dangling")
-    assert result.code != 0
+    assert result.code == 125  # refused while parsing the flags, as Docker does
     assert result.raw == b""
-    assert result.err.startswith("Error: ")
+    assert result.err.startswith(
+        'invalid argument "dangling" for "-f, --filter" flag: bad format of filter '
+        "(expected name=value)\n\nUsage:  dockyard images [OPTIONS] [REPOSITORY[:TAG]]\n")
+    for value, shown in (("maybe", "[maybe]"), ("TRUE", "[TRUE]")):
+        bad = cli("images", "--filter", f"dangling={value}")
+        assert (bad.code, bad.err) == (1, f"Error: invalid filter 'dangling={shown}'\n")
 
 
 def test_images_on_an_empty_store(cli: CLI) -> None:
@@ -256,10 +261,14 @@ def test_inspect_template(cli: CLI, app_tar: Path) -> None:
 
 def test_inspect_missing_image(cli: CLI, app_tar: Path) -> None:
     cli("load", "-q", "-i", app_tar).ok()
-    result = cli("inspect", "nope")
+    result = cli("image", "inspect", "nope")
     assert result.code == 1
     assert json.loads(result.out) == []
     assert result.err == "Error: No such image: nope:latest\n"
+    generic = cli("inspect", "nope")  # Docker's generic inspect
+    assert (generic.code, generic.err) == (1, "Error: No such object: nope\n")
+    empty = cli("image", "inspect", "")
+    assert (empty.code, empty.out, empty.err) == (1, "[]\n", "Error: No such image: \n")
     mixed = cli("inspect", "-f", "{{.Os}}", "oracle/app:1", "nope")
     assert mixed.code == 1
     assert mixed.out == "linux\n"

@@ -69,17 +69,16 @@ def test_load_gzip_compressed(cli: CLI, base_tar: Path, tmp_path: Path) -> None:
 
 def test_load_missing_file_fails(cli: CLI, tmp_path: Path) -> None:
     result = cli("load", "-i", tmp_path / "absent.tar")
-    assert result.code != 0
+    assert result.code == 1
     assert result.raw == b""
-    assert result.err.startswith("Error: ")
-    assert "absent.tar" in result.err
+    assert result.err == f"open {tmp_path / 'absent.tar'}: no such file or directory\n"
 
 
 @pytest.mark.parametrize(
     ("name", "message", "code"),
     [
         ("absent.tar", "no such file or directory", 1),  # Docker's text; not found → 1
-        ("a-directory", "is a directory", 2),  # an invalid argument → 2
+        ("a-directory", "is a directory", 1),  # Docker: read a-directory: is a directory
     ],
 )
 def test_load_unreadable_input_is_an_ordinary_error(
@@ -99,7 +98,7 @@ def test_load_garbage_fails(cli: CLI, tmp_path: Path) -> None:
     for result in (cli("load", "-i", garbage), cli("load", stdin=garbage.read_bytes())):
         assert result.code not in (0, 70), result.err
         assert result.raw == b""
-        assert result.err.startswith("Error: ")
+        assert not result.err.startswith("Error: ")  # Docker prints load errors bare
         assert len(result.err.splitlines()) == 1
     assert cli("images", "-a", "-q").ok().raw == b""
 
@@ -108,7 +107,7 @@ def test_load_refuses_a_terminal_stdin(cli: CLI) -> None:
     result = cli("load", stdin=TerminalBytes(b""))
     assert result.code != 0
     assert result.raw == b""
-    assert result.err == "Error: requested load from stdin, but stdin is empty\n"
+    assert result.err == "requested load from stdin, but stdin is empty\n"
 
 
 def test_load_moves_an_existing_tag(cli: CLI) -> None:
@@ -223,14 +222,13 @@ def test_save_refuses_a_terminal(cli: CLI, base_tar: Path) -> None:
     assert result.code != 0
     assert result.raw == b""
     assert result.err == (
-        "Error: cowardly refusing to save to a terminal. Use the -o flag or redirect\n"
+        "cowardly refusing to save to a terminal. Use the -o flag or redirect\n"
     )
 
 
 def test_save_unknown_image(cli: CLI, tmp_path: Path) -> None:
     result = cli("save", "-o", tmp_path / "x.tar", "nope:1")
     assert result.code == 1
-    # Docker 20.10 said "reference does not exist"; newer ones name the image
-    assert result.err in ("Error: reference does not exist\n", "Error: No such image: nope:1\n")
+    assert result.err == "Error: reference does not exist\n"  # Docker 28's words
     assert result.raw == b""
     assert not (tmp_path / "x.tar").exists(), "a failed save left a partial archive"

@@ -45,9 +45,8 @@ def test_tag(cli: CLI, base_tar: Path) -> None:
     assert missing.code == 1
     assert missing.err == "Error: No such image: nope:latest\n"
     bad = cli("tag", "oracle/base:1", "Bad:x:y")
-    assert bad.code == 2
-    assert bad.err.startswith("Error: ")
-    assert "invalid reference" in bad.err
+    assert bad.code == 1
+    assert bad.err.startswith('Error parsing reference: "Bad:x:y" is not a valid repository/tag')
 
 
 def test_tag_moves_an_existing_tag(cli: CLI, base_tar: Path, app_tar: Path) -> None:
@@ -240,10 +239,9 @@ def test_import(cli: CLI, tmp_path: Path) -> None:
 
 def test_import_missing_file(cli: CLI, tmp_path: Path) -> None:
     result = cli("import", tmp_path / "absent.tar")
-    assert result.code != 0
+    assert result.code == 1
     assert result.raw == b""
-    assert result.err.startswith("Error: ")
-    assert "absent.tar" in result.err
+    assert result.err == f"open {tmp_path / 'absent.tar'}: no such file or directory\n"
 
 
 def test_export_file_and_directory(cli: CLI, app_tar: Path, base_tar: Path, tmp_path: Path) -> None:

@@ -109,9 +109,10 @@ def test_process_errors_and_quiet(base_tar: Path, tmp_path: Path) -> None:
         timeout=TIMEOUT,
         check=False,
     )
-    assert usage.returncode == 125
+    assert usage.returncode == 1
     assert usage.stdout == b""
-    assert usage.stderr.startswith(b"usage: dockyard")
+    assert usage.stderr == (b"dockyard: unknown command: dockyard bogus\n\n"
+                            b"Run 'dockyard --help' for more information\n")
 
 
 def test_save_through_a_pipe(base_tar: Path, tmp_path: Path) -> None:

@@ -494,10 +494,13 @@ class PrivateDockerd:
         return [json.loads(line) for line in out.splitlines() if line.strip()]
 
     def reset(self) -> None:
-        """Remove every container and image so the next test starts from an empty daemon."""
+        """Remove every container, volume and image: the next test starts from an empty daemon."""
         containers = self.run("ps", "-aq", "--no-trunc").stdout.split()
         if containers:
             self.run("rm", "-f", "-v", *containers, check=False)
+        volumes = self.run("volume", "ls", "-q").stdout.split()
+        if volumes:  # e.g. left by a container of an image that declares a VOLUME
+            self.run("volume", "rm", "-f", *volumes, check=False)
         # child images must go before their parents, so repeat until nothing is left
         last_error = ""
         for _round in range(10):

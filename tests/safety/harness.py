@@ -70,11 +70,16 @@ class Result:
         return self
 
     def error_line(self) -> str:
-        """The one ``Error: …`` line a failure must print (asserted), without newline."""
+        """The one error line a failure must print (asserted), without newline.
+
+        ``Error: …``, or the bare line the Docker CLI prints for the errors it finds itself
+        (``open x: no such file or directory``, ``Error parsing reference: …``, a load's
+        ``unexpected EOF``).
+        """
         assert "Traceback" not in self.err, self.describe()
         lines = self.err.splitlines()
         assert len(lines) == 1, f"expected exactly one stderr line\n{self.describe()}"
-        assert lines[0].startswith("Error: "), self.describe()
+        assert not lines[0].startswith("Error: unexpected "), self.describe()
         assert self.err.endswith("\n"), self.describe()
         return lines[0]
 

@@ -38,6 +38,8 @@ READS = {
     "export": ["export", "-o", "{out}", TAG],
     "system-df": ["system", "df"],
     "check": ["check"],
+    "copy-to-archive": ["copy", "-q", f"dockyard:{TAG}", "docker-archive:{out}"],
+    "copy-to-oci-archive": ["copy", "-q", f"dockyard:{TAG}", "oci-archive:{out}:v1"],
 }
 WRITES = {
     "load": ["load", "-q", "-i", "{archive}"],
@@ -185,7 +187,7 @@ def test_images_on_missing_root_creates_nothing(tmp_path: Path, home: Path) -> N
 
 def test_inspect_on_missing_root_creates_nothing(tmp_path: Path, home: Path) -> None:
     dy = Dockyard(tmp_path / "absent" / "store", home)
-    result = dy("inspect", "nope")
+    result = dy("image", "inspect", "nope")
     assert (result.code, result.err) == (1, "Error: No such image: nope:latest\n"), (
         result.describe())
     assert json.loads(result.out) == []

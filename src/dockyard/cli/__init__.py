@@ -37,4 +37,12 @@ def run() -> None:
 
         sys.stdout.write(f"dockyard {__version__}\n")
         sys.exit(0)
-    sys.exit(main())
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away: exit as Docker does (SIGPIPE)
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 141
+    sys.exit(code)

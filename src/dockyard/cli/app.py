@@ -10,8 +10,9 @@ from __future__ import annotations
 import sys
 
 from dockyard.cli.context import Context
-from dockyard.cli.exitcodes import EXIT_UNEXPECTED, EXIT_USAGE, exit_code
-from dockyard.cli.parser import build_parser
+from dockyard.cli.exitcodes import EXIT_INTERRUPTED, EXIT_PIPE, EXIT_UNEXPECTED, exit_code
+from dockyard.cli.flags import UsageError
+from dockyard.cli.parser import parse_command_line
 from dockyard.errors import DockyardError
 
 TYPE_CHECKING = False
@@ -52,36 +53,36 @@ def main(
     ctx = Context(stdin=stdin, stdout=stdout, stderr=stderr)
     if env is not None:
         ctx.env = env
-    parser = build_parser(ctx)
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
-        return 0 if code == 0 else EXIT_USAGE
+        invocation = parse_command_line(list(sys.argv[1:] if argv is None else argv))
+    except UsageError as exc:
+        ctx.err(exc.message)
+        return exc.code
+    if invocation.args is None:
+        ctx.stdout.write(invocation.text or "")
+        return 0
+    args = invocation.args
     ctx.debug = args.debug
     if args.root:
         from pathlib import Path
 
         ctx.root = Path(args.root)
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help(ctx.stdout)
-        return 0
+    handler = args.handler
     try:
         return int(_resolve(handler)(ctx, args))
     except DockyardError as exc:
+        if _broken_pipe(exc):
+            return EXIT_PIPE
         if ctx.debug:
             _print_traceback(ctx)
-        if getattr(exc, "bare_message", False):  # template errors, as the Docker CLI
-            ctx.err(str(exc))
-            return 1
-        ctx.err(f"Error: {exc}")
+        # errors the Docker CLI prints itself (template errors, ``open x: …``) have no prefix
+        ctx.err(str(exc) if getattr(exc, "bare_message", False) else f"Error: {exc}")
         return exit_code(exc)
     except KeyboardInterrupt:
         ctx.err("Error: interrupted")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
-        return 141
+        return EXIT_PIPE
     except Exception as exc:  # a bug: say so, briefly unless --debug
         if ctx.debug:
             _print_traceback(ctx)
@@ -89,6 +90,18 @@ def main(
             ctx.err(f"Error: unexpected {type(exc).__name__}: {exc} (run with --debug for "
                     "details)")
         return EXIT_UNEXPECTED
+
+
+def _broken_pipe(exc: BaseException) -> bool:
+    """Whether an error was caused by stdout's reader going away (EPIPE)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, BrokenPipeError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _print_traceback(ctx: Context) -> None:

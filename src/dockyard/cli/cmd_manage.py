@@ -1,15 +1,13 @@
-"""``tag``, ``rmi``, ``image prune``, ``system df``, ``import``, ``export`` and ``check``."""
+"""``tag``, ``rmi``, ``image prune``, ``import``, ``export`` and ``check``."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockyard.cli.exitcodes import exit_code
+from dockyard.cli.exitcodes import CommandError, exit_code
 from dockyard.cli.progress import progress_for
-from dockyard.cli.table import render_table
-from dockyard.errors import DockyardError, StorageError
+from dockyard.errors import DockyardError, InvalidArgumentError
 from dockyard.units import human_size
 
 if TYPE_CHECKING:
@@ -17,7 +15,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "cmd_check",
-    "cmd_df",
     "cmd_export",
     "cmd_import",
     "cmd_prune",
@@ -28,28 +25,33 @@ __all__ = [
 
 
 def cmd_tag(ctx: Context, args: argparse.Namespace) -> int:
-    """Tag an image (an existing tag moves, as in Docker)."""
+    """Tag an image (an existing tag moves, as in Docker).
+
+    The Docker CLI parses both references itself, so their errors have no ``Error:``.
+    """
     from dockyard.service.tags import tag_image
 
-    tag_image(ctx.client, args.source, args.target)
+    try:
+        tag_image(ctx.client, args.source, args.target)
+    except InvalidArgumentError as exc:
+        raise CommandError(str(exc)) from exc
     return 0
 
 
 def cmd_rmi(ctx: Context, args: argparse.Namespace) -> int:
-    """Remove images, printing Docker's ``Untagged:`` / ``Deleted:`` lines."""
+    """Remove images, printing Docker's ``Untagged:`` / ``Deleted:`` lines.
+
+    Every name is tried; the exit code is the highest of the failures' codes.
+    """
     from dockyard.service.tags import remove_image
 
     code = 0
     for name in args.names:
         try:
             events = remove_image(ctx.client, name, force=args.force, prune=not args.no_prune)
-        except StorageError as exc:
-            ctx.err(f"Error: {exc}")
-            code = exit_code(exc)
-            continue
         except DockyardError as exc:
             ctx.err(f"Error: {exc}")
-            code = code or 1
+            code = max(code, exit_code(exc))
             continue
         for event in events:
             ctx.out(str(event))
@@ -82,38 +84,20 @@ def cmd_prune(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_df(ctx: Context, args: argparse.Namespace) -> int:
-    """Docker's ``system df`` table (dockyard has images only)."""
-    from dockyard.service.prune import disk_usage
-
-    usage = disk_usage(ctx.client)
-    pct = f" ({100 * usage.reclaimable // usage.size}%)" if usage.size else ""
-    rows: list[list[Any]] = [
-        ["Images", usage.total_count, usage.active, human_size(usage.size),
-         f"{human_size(usage.reclaimable)}{pct}"],
-        ["Containers", 0, 0, "0B", "0B"],
-        ["Local Volumes", 0, 0, "0B", "0B"],
-        ["Build Cache", 0, 0, "0B", "0B"],
-    ]
-    ctx.stdout.write(render_table(["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"], rows))
-    if args.verbose:
-        ctx.out()
-        ctx.out("Images space usage:")
-        ctx.out()
-        detail = [[s.repo_tags[0].rsplit(":", 1)[0] if s.repo_tags else "<none>",
-                   s.repo_tags[0].rsplit(":", 1)[1] if s.repo_tags else "<none>",
-                   s.id.hex[:12], human_size(s.size, 3), human_size(max(s.shared_size, 0), 3),
-                   human_size(s.size - max(s.shared_size, 0), 3), 0] for s in usage.images]
-        ctx.stdout.write(render_table(["REPOSITORY", "TAG", "IMAGE ID", "SIZE", "SHARED SIZE",
-                                       "UNIQUE SIZE", "CONTAINERS"], detail))
-    return 0
-
-
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     """Import a root filesystem tarball; print the new image ID."""
+    from dockyard.cli.cmd_archive import check_input
+    from dockyard.reference import parse_normalized_named
     from dockyard.service.imports import import_image
 
-    source: Any = ctx.stdin if args.file == "-" else Path(args.file)
+    if args.file.startswith(("http://", "https://")):
+        raise InvalidArgumentError(f"importing from a URL is not supported: {args.file}")
+    source: Any = ctx.stdin if args.file == "-" else check_input(args.file)
+    if args.reference:  # the Docker CLI checks the name before it sends anything
+        try:
+            parse_normalized_named(args.reference)
+        except InvalidArgumentError as exc:
+            raise CommandError(str(exc)) from exc
     with progress_for(ctx, quiet=args.quiet) as progress:
         image_id = import_image(ctx.client, source, args.reference, changes=args.change,
                                 message=args.message, platform=args.platform,
@@ -124,10 +108,11 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
     """Export an image's flattened root filesystem."""
+    from dockyard.cli.cmd_archive import output_errors
     from dockyard.service.export import export_image
 
-    output = ctx.output_target(args.output, directory=args.unpack)
-    with progress_for(ctx, quiet=args.quiet) as progress:
+    output = ctx.output_target(args.output, directory=args.unpack, what="export image")
+    with output_errors(output), progress_for(ctx, quiet=args.quiet) as progress:
         result = export_image(ctx.client, args.name, output, as_directory=args.unpack,
                               progress=progress)
     for warning in result.warnings:

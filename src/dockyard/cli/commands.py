@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import argparse
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
-
 __all__ = ["COMMANDS", "Command"]
 
 class Command:
@@ -22,7 +18,13 @@ class Command:
         help: one line for the command list.
         handler: ``module:function`` of the code that runs it.
         where: ``both`` (top level and under ``image``), ``top``, ``image`` or ``system``.
-        arguments: ``(flags, options)`` pairs for ``add_argument``.
+        arguments: ``(flags, options)`` pairs, spelled as for argparse's ``add_argument``
+            (``action="store_true"``/``"append"``, ``type``, ``choices``, ``nargs``, …);
+            :mod:`dockyard.cli.flags` parses them with Docker's flag syntax.
+        usage: what follows the command in Docker's usage line (default: derived from
+            the arguments, e.g. ``[OPTIONS] IMAGE [IMAGE...]``).
+        args: Docker's rule for the number of arguments when the positionals do not
+            tell it: ``"min N"``, ``"max N"``, ``"exact N"``, ``"range N M"``, ``"none"``.
     """
 
     def __init__(
@@ -32,16 +34,12 @@ class Command:
         handler: str,
         arguments: list[tuple[tuple[str, ...], dict[str, object]]],
         where: str = "both",
+        usage: str | None = None,
+        args: str | None = None,
     ) -> None:
         self.name, self.help, self.handler = name, help, handler
         self.arguments, self.where = arguments, where
-
-    def register(self, sub: argparse._SubParsersAction[Any]) -> None:
-        """Add the command to a sub-command group."""
-        parser = sub.add_parser(self.name, help=self.help)
-        for flags, options in self.arguments:
-            parser.add_argument(*flags, **options)
-        parser.set_defaults(handler=self.handler)
+        self.usage, self.args = usage, args
 
 
 def _a(*flags: str, **options: object) -> tuple[tuple[str, ...], dict[str, object]]:
@@ -55,13 +53,27 @@ def _bool_flag(text: str) -> bool:
         return True
     if value in ("0", "f", "false", "no"):
         return False
-    raise argparse.ArgumentTypeError(f"invalid boolean value: {text!r}")
+    raise argparse.ArgumentTypeError(f'strconv.ParseBool: parsing "{text}": invalid syntax')
+
+
+def _filter_flag(text: str) -> str:
+    """A ``--filter`` value: Docker refuses one without ``=`` while parsing the flags."""
+    if "=" not in text:
+        raise argparse.ArgumentTypeError("bad format of filter (expected name=value)")
+    return text
 
 
 _QUIET = _a("-q", "--quiet", action="store_true", help="Suppress progress output")
 _LIST_QUIET = _a("-q", "--quiet", action="store_true", help="Only show image IDs")
 _NO_TRUNC = _a("--no-trunc", action="store_true", help="Don't truncate output")
-_TEMPLATE = _a("--format", help="table, json, or a {{.Field}} template")
+_TEMPLATE = _a("--format", help="Format output using a custom template: 'table', "
+               "'table TEMPLATE', 'json' or 'TEMPLATE' (a Go template)")
+_REGISTRY = [
+    _a("--insecure-registry", action="append", metavar="HOST[:PORT]",
+       help="Allow plain HTTP to this registry (also $DOCKYARD_INSECURE_REGISTRIES)"),
+    _a("--certs-dir", metavar="DIR",
+       help="Docker's certs.d directory (default /etc/docker/certs.d)"),
+]
 
 COMMANDS = [
     Command("load", "Load an image from a tar archive or STDIN", "cmd_archive:cmd_load", [
@@ -87,11 +99,12 @@ COMMANDS = [
         _a("names", nargs="+", metavar="IMAGE"),
     ]),
     Command("images", "List images", "cmd_images:cmd_images", [
-        _a("reference", nargs="?", help="Only images of this repository[:tag]"),
+        _a("reference", nargs="?", metavar="REPOSITORY[:TAG]",
+           help="Only images of this repository[:tag]"),
         _a("-a", "--all", action="store_true",
            help="Show all images (default hides intermediate images)"),
         _a("--digests", action="store_true", help="Show digests"),
-        _a("-f", "--filter", action="append", metavar="FILTER",
+        _a("-f", "--filter", action="append", metavar="FILTER", type=_filter_flag,
            help="Filter output: dangling=, label=, before=, since=, reference=, until="),
         _TEMPLATE,
         _NO_TRUNC,
@@ -126,12 +139,13 @@ COMMANDS = [
     Command("prune", "Remove unused images", "cmd_manage:cmd_prune", [
         _a("-a", "--all", action="store_true",
            help="Remove all images without tags, not just dangling ones"),
-        _a("--filter", action="append", metavar="FILTER",
+        _a("--filter", action="append", metavar="FILTER", type=_filter_flag,
            help="Provide filter values (until=<timestamp>, label=<key>[=<value>])"),
         _a("-f", "--force", action="store_true", help="Do not prompt for confirmation"),
     ], where="image"),
-    Command("df", "Show disk usage", "cmd_manage:cmd_df", [
+    Command("df", "Show disk usage", "cmd_system:cmd_df", [
         _a("-v", "--verbose", action="store_true", help="Show detailed information"),
+        _TEMPLATE,
     ], where="system"),
     Command("import", "Import the contents from a tarball to create an image",
             "cmd_manage:cmd_import", [
@@ -142,7 +156,7 @@ COMMANDS = [
         _QUIET,
         _a("file", metavar="FILE|-"),
         _a("reference", nargs="?", metavar="REPOSITORY[:TAG]"),
-    ]),
+    ], usage="[OPTIONS] file|URL|- [REPOSITORY[:TAG]]", args="min 1"),
     Command("export", "Flatten an image into one root filesystem tar or directory "
             "(whiteouts applied)", "cmd_manage:cmd_export", [
         _a("-o", "--output", metavar="PATH", help="Write to a file instead of STDOUT"),
@@ -155,4 +169,73 @@ COMMANDS = [
         _a("--repair", action="store_true",
            help="Remove what is broken or orphaned (after reporting it)"),
     ], where="top"),
+    Command("pull", "Download an image from a registry", "cmd_registry:cmd_pull", [
+        _a("-a", "--all-tags", action="store_true",
+           help="Download all tagged images in the repository"),
+        _a("--platform", help="Set platform if server is multi-platform capable"),
+        _a("-q", "--quiet", action="store_true", help="Suppress verbose output"),
+        _a("--disable-content-trust", action="store_true", help=argparse.SUPPRESS),
+        *_REGISTRY,
+        _a("name", metavar="NAME[:TAG|@DIGEST]"),
+    ]),
+    Command("push", "Upload an image to a registry", "cmd_registry:cmd_push", [
+        _a("-a", "--all-tags", action="store_true",
+           help="Push all tags of an image to the repository"),
+        _a("-q", "--quiet", action="store_true", help="Suppress verbose output"),
+        _a("--disable-content-trust", action="store_true", help=argparse.SUPPRESS),
+        *_REGISTRY,
+        _a("name", metavar="NAME[:TAG]"),
+    ]),
+    Command("login", "Log in to a registry", "cmd_registry:cmd_login", [
+        _a("-u", "--username", help="Username"),
+        _a("-p", "--password", help="Password"),
+        _a("--password-stdin", action="store_true", help="Take the password from stdin"),
+        *_REGISTRY,
+        _a("server", nargs="?", metavar="SERVER"),
+    ], where="top"),
+    Command("logout", "Log out from a registry", "cmd_registry:cmd_logout", [
+        _a("server", nargs="?", metavar="SERVER"),
+    ], where="top"),
+    Command("inspect", "Display an image manifest, or manifest list",
+            "cmd_registry:cmd_manifest_inspect", [
+        _a("--insecure", action="store_true", help="Allow communication with an insecure "
+           "registry"),
+        *_REGISTRY,
+        _a("name", metavar="NAME[:TAG|@DIGEST]"),
+    ], where="manifest"),
+    Command("copy", "Copy an image: docker://, docker-archive:, oci:, oci-archive:, dockyard:",
+            "cmd_registry:cmd_copy", [
+        _a("--all", action="store_true",
+           help="Copy every platform of an index (registry to registry)"),
+        _a("--platform", help="The platform to take from an index"),
+        _a("-q", "--quiet", action="store_true", help="Suppress output"),
+        *_REGISTRY,
+        _a("source", metavar="SOURCE"),
+        _a("destination", metavar="DESTINATION"),
+    ], where="top"),
+    Command("serve", "Serve the Docker Engine API on a unix socket (and optionally TCP)",
+            "cmd_serve:cmd_serve", [
+        _a("-H", "--host", action="append", default=[], metavar="ADDRESS",
+           help="unix://PATH (default <root>/dockyard.sock, mode 0660) or tcp://HOST:PORT; "
+           "repeatable"),
+        _a("--tls", action="store_true", help="Use TLS on TCP addresses"),
+        _a("--tlsverify", action="store_true",
+           help="Use TLS and require client certificates signed by --tlscacert"),
+        _a("--tlscacert", metavar="FILE", help="Trust client certificates signed by this CA"),
+        _a("--tlscert", metavar="FILE", help="The server's TLS certificate"),
+        _a("--tlskey", metavar="FILE", help="The server's TLS key"),
+        _a("--group", metavar="GROUP", help="Group owning the unix sockets"),
+        _a("--log-level", default="warning", choices=["debug", "info", "warning", "error"],
+           help="Log level"),
+        _a("--access-log", action="store_true", help="Log every request"),
+        _a("--insecure-registry", action="append", default=[], metavar="REGISTRY",
+           help="Reach this registry (host[:port]) over plain HTTP or unverified TLS; "
+           "loopback registries always are; repeatable"),
+        _a("--registry-certs", metavar="DIR",
+           help="Docker's certs.d directory: per-registry CA and client certificates "
+           "(default /etc/docker/certs.d)"),
+        _a("--shutdown-timeout", type=float, default=None, metavar="SECONDS",
+           help="On SIGTERM, wait at most this long for running requests (default: until "
+           "they finish)"),
+    ], where="top", args="none"),
 ]  # fmt: skip

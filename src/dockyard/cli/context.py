@@ -13,7 +13,26 @@ if TYPE_CHECKING:
 
     from dockyard.client import Client
 
-__all__ = ["Context", "default_root"]
+__all__ = ["Context", "default_root", "go_os_error", "output_path_problem"]
+
+
+def go_os_error(op: str, path: str, exc: OSError) -> str:
+    """An ``OSError`` worded as Go's ``*PathError``: ``open x.tar: no such file or directory``."""
+    text = os.strerror(exc.errno) if exc.errno else str(exc)
+    return f"{op} {path}: {text[:1].lower()}{text[1:]}"
+
+
+def output_path_problem(path: str) -> str:
+    """What the Docker CLI's ``ValidateOutputPath`` says about an output file, or ``""``."""
+    directory = os.path.dirname(os.path.normpath(path))
+    if directory and directory != ".":
+        try:
+            os.stat(directory)
+        except OSError as exc:
+            return "invalid output path: " + go_os_error("stat", directory, exc)
+    if os.path.isdir(path):
+        return "cannot write to a directory"
+    return ""
 
 
 def default_root(env: Mapping[str, str]) -> Path:
@@ -85,22 +104,33 @@ class Context:
         self.stdout.flush()
         return buffer  # type: ignore[no-any-return]
 
-    def output_target(self, path: str | None, *, directory: bool = False) -> Any:
+    def output_target(self, path: str | None, *, directory: bool = False,
+                      what: str = "save image") -> Any:
         """Where a command writes an archive: ``-o PATH``, else stdout if it is no terminal.
 
+        A file path is checked first as the Docker CLI checks it (its directory must exist,
+        it must not be a directory itself).
+
         Raises:
-            InvalidArgumentError: no path for a directory output, or stdout is a terminal.
+            InvalidArgumentError: no path for a directory output.
+            CommandError: stdout is a terminal, or the path cannot be an output
+                (Docker's ``failed to save image: invalid output path: …``).
         """
+        from dockyard.cli.exitcodes import CommandError
         from dockyard.errors import InvalidArgumentError
 
         if path is not None:
             from pathlib import Path
 
+            if not directory:
+                problem = output_path_problem(path)
+                if problem:
+                    raise CommandError(f"failed to {what}: {problem}")
             return Path(path)
         if directory:
             raise InvalidArgumentError("a directory output needs -o DIRECTORY")
         if self.is_terminal(self.stdout):
-            raise InvalidArgumentError(
+            raise CommandError(
                 "cowardly refusing to save to a terminal. Use the -o flag or redirect"
             )
         return self.stdout_binary()

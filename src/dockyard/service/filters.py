@@ -32,8 +32,8 @@ class InvalidFilter(InvalidArgumentError):
         text = "invalid filter"
         if name:
             text += f" '{name}"
-            if values is not None:
-                text += "=" + ",".join(values)
+            if values is not None:  # Go's %s of a []string: [a b]
+                text += "=[" + " ".join(values) + "]"
             text += "'"
         super().__init__(text)
 
@@ -79,25 +79,40 @@ class FilterArgs:
                 raise InvalidFilter(name)
 
     def get_bool(self, name: str, default: bool) -> bool:
-        """The boolean value of ``name`` (``true``/``1``/``false``/``0``), else ``default``.
+        """Docker's ``GetBoolOrDefault``: ``true``/``1`` or ``false``/``0``, else ``default``.
 
         Raises:
-            InvalidFilter: several values, or one that is not a boolean
-                (``invalid filter 'dangling=maybe'``).
+            InvalidFilter: no value, values that are not booleans, or both true and false
+                (``invalid filter 'dangling=[maybe]'``).
         """
         values = self.fields.get(name)
         if values is None:
             return default
         if not values:
             raise InvalidFilter(name)
-        if len(values) > 1:
+        is_true = bool(values & {"1", "true"})
+        is_false = bool(values & {"0", "false"})
+        if is_true == is_false:
             raise InvalidFilter(name, self.get(name))
-        (value,) = values
-        if value.lower() == "true" or value == "1":
+        return is_true
+
+    def get_exact_bool(self, name: str, default: bool) -> bool:
+        """The image list's test of a boolean filter (Docker's ``ExactMatch``).
+
+        True if any value is exactly ``true``, else false if any is exactly ``false``;
+        ``default`` when the filter is absent.
+
+        Raises:
+            InvalidFilter: neither ``true`` nor ``false`` among the values.
+        """
+        values = self.fields.get(name)
+        if values is None:
+            return default
+        if "true" in values:
             return True
-        if value.lower() == "false" or value == "0":
+        if "false" in values:
             return False
-        raise InvalidFilter(name, [value])
+        raise InvalidFilter(name, self.get(name))
 
     def match_kv_list(self, name: str, labels: Mapping[str, str] | None) -> bool:
         """Docker's ``MatchKVList``: every ``key`` / ``key=value`` value must match a label.

@@ -25,7 +25,36 @@ if TYPE_CHECKING:
     from dockyard.store.records import RefRow
     from dockyard.store.view import View
 
-__all__ = ["LIST_FILTERS", "ImageRow", "ImageSummary", "image_rows", "list_images", "list_in"]
+__all__ = [
+    "LIST_FILTERS",
+    "ImageRow",
+    "ImageSummary",
+    "UnusableImage",
+    "image_rows",
+    "list_images",
+    "list_in",
+    "unusable_images",
+]
+
+
+@dataclass(frozen=True)
+class UnusableImage:
+    """An image the store holds but cannot list.
+
+    ``problem`` says why, e.g. its config fails verification (``failed to verify: …``).
+    """
+
+    id: str
+    names: tuple[str, ...]
+    problem: str
+
+
+def unusable_images(client: Client) -> list[UnusableImage]:
+    """The images ``list_images`` leaves out because they cannot be used, by ID."""
+    with client.view() as view:
+        return [UnusableImage(str(row.id), tuple(r.name for r in view.ref_rows(row.id)),
+                              row.problem or "the image cannot be used")
+                for row in view.broken_images()]
 
 #: The filters ``docker images`` accepts (moby ``acceptedImageFilterTags``).
 LIST_FILTERS = frozenset({"dangling", "label", "before", "since", "reference", "until"})
@@ -150,7 +179,7 @@ def list_in(
     view: View, args: FilterArgs, *, all: bool = False, now: datetime | None = None
 ) -> list[ImageSummary]:
     """:func:`list_images` on a snapshot, with parsed and validated filters."""
-    dangling_only = args.get_bool("dangling", False)
+    dangling_only = args.get_exact_bool("dangling", False)
     before, since = _time_bounds(view, args, now)
     patterns = args.get("reference")
     with_children = view.with_children()
@@ -245,7 +274,7 @@ def image_rows(summaries: list[ImageSummary], *, digests: bool = False) -> list[
     Each tag of a repository is a row (with one row per digest of that repository when
     ``digests``); a repository with only digests is one ``<none>`` tag row; an image
     with no references is one ``<none> <none>`` row. Repositories are in name order
-    (Docker's order is random).
+    (Docker's CLI walks a Go map: its order is random).
 
     Args:
         summaries: from :func:`list_images`.

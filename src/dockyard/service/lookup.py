@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dockyard.errors import DockyardError, ImageNotFound, InvalidReference
+from dockyard.errors import DockyardError, ImageNotFound, IntegrityError, InvalidReference
 from dockyard.reference import DigestReference, Reference, parse_any_reference
 
 if TYPE_CHECKING:
@@ -27,7 +27,54 @@ if TYPE_CHECKING:
     from dockyard.image import Image
     from dockyard.store.view import View
 
-__all__ = ["get_image", "lookup", "not_found_term", "resolve_image", "short_id"]
+__all__ = [
+    "BrokenImage",
+    "broken_match",
+    "get_image",
+    "lookup",
+    "not_found_term",
+    "resolve_image",
+    "short_id",
+]
+
+
+class BrokenImage(IntegrityError):
+    """The image a name designates is in the store but cannot be used.
+
+    Its config fails verification, a layer is missing, …: ``oracle/base:1: image sha256:…
+    cannot be used: failed to verify: sha256:…``.
+    """
+
+    def __init__(self, term: str, image_id: str, problem: str) -> None:
+        self.term, self.image_id, self.problem = term, image_id, problem
+        super().__init__(f"{term}: image {image_id} cannot be used: {problem}")
+
+
+def broken_match(view: View, ref_or_id: str) -> tuple[str, str] | None:
+    """``(image ID, problem)`` when ``ref_or_id`` designates an image that cannot be used.
+
+    Names are followed through the tags, IDs and ID prefixes matched among the broken
+    images (which :func:`lookup` never finds).
+    """
+    try:
+        ref = parse_any_reference(ref_or_id)
+    except DockyardError:
+        return None
+    if isinstance(ref, DigestReference):
+        candidates = [str(ref.digest)]
+    else:
+        found = view.lookup(ref)
+        candidates = [str(found)] if found is not None else []
+        hex_ = ref_or_id.removeprefix("sha256:")
+        if not candidates and hex_:
+            candidates = [str(r.id) for r in view.broken_images()
+                          if str(r.id).removeprefix("sha256:").startswith(hex_)][:2]
+            candidates = candidates if len(candidates) == 1 else []
+    for image_id in candidates:
+        row = view.image_any(image_id)
+        if row is not None and view.image(image_id) is None:
+            return str(row.id), row.problem or "the image cannot be used"
+    return None
 
 
 def lookup(view: View, ref_or_id: str) -> ImageID:
@@ -68,8 +115,16 @@ def get_image(view: View, ref_or_id: str) -> Image:
         ImageNotFound: nothing matches, or a prefix is ambiguous.
         InvalidReference: ``ref_or_id`` is neither an ID nor a valid reference.
         DigestMismatch: the image's config file was modified.
+        BrokenImage: the name designates an image the index found unusable.
     """
-    return view.get_image(lookup(view, ref_or_id))
+    try:
+        image_id = lookup(view, ref_or_id)
+    except ImageNotFound:
+        broken = broken_match(view, ref_or_id)
+        if broken is None:
+            raise
+        raise BrokenImage(ref_or_id, *broken) from None
+    return view.get_image(image_id)
 
 
 def not_found_term(ref: Reference | DigestReference) -> str:

@@ -69,10 +69,17 @@ def test_filter_args():
     assert args.match_kv_list("nothing", None)
     with pytest.raises(InvalidFilter, match=r"^invalid filter 'm'$"):
         args.validate({"dangling", "label", "reference"})
-    with pytest.raises(InvalidFilter, match=r"^invalid filter 'd=maybe'$"):
+    with pytest.raises(InvalidFilter, match=r"^invalid filter 'd=\[maybe\]'$"):
         FilterArgs({"d": "maybe"}).get_bool("d", False)
-    with pytest.raises(InvalidFilter, match=r"^invalid filter 'd=0,true'$"):
+    with pytest.raises(InvalidFilter, match=r"^invalid filter 'd=\[0 true\]'$"):
         FilterArgs({"d": ["true", "0"]}).get_bool("d", False)
+    assert FilterArgs({"d": ["true", "1"]}).get_bool("d", False) is True
+    with pytest.raises(InvalidFilter, match=r"^invalid filter 'd=\[TRUE\]'$"):
+        FilterArgs({"d": "TRUE"}).get_bool("d", False)  # Go's test is case-sensitive
+    assert FilterArgs({"d": ["true", "false"]}).get_exact_bool("d", False) is True
+    assert FilterArgs({"d": ["false", "x"]}).get_exact_bool("d", True) is False
+    with pytest.raises(InvalidFilter, match=r"^invalid filter 'd=\[1\]'$"):
+        FilterArgs({"d": "1"}).get_exact_bool("d", False)
     assert isinstance(InvalidFilter("x"), InvalidArgumentError)
 
 

@@ -59,7 +59,7 @@ def test_prune_filters(svc: dockyard.Client, build: Builder):
         prune_images(svc, filters={"reference": "x"})
     with pytest.raises(InvalidArgumentError, match=r"^more than one until filter specified$"):
         prune_images(svc, filters={"until": ["1h", "2h"]})
-    with pytest.raises(InvalidFilter, match=r"^invalid filter 'dangling=false,true'$"):
+    with pytest.raises(InvalidFilter, match=r"^invalid filter 'dangling=\[false true\]'$"):
         prune_images(svc, all=True, filters={"dangling": True})
 
 
