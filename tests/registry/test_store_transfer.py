@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -67,7 +67,7 @@ def loaded(tmp_path: Path) -> dockyard.Client:
 
 
 @pytest.fixture
-def fast_client() -> Callable[..., RegistryClient]:
+def fast_client() -> Iterator[Callable[..., RegistryClient]]:
     clients: list[RegistryClient] = []
 
     def make(**kwargs: object) -> RegistryClient:
@@ -77,7 +77,7 @@ def fast_client() -> Callable[..., RegistryClient]:
         clients.append(client)
         return client
 
-    yield make  # type: ignore[misc]
+    yield make
     for client in clients:
         client.close()
 

@@ -30,15 +30,17 @@ from dockyard.platforms import host_platform, parse_platform
 from dockyard.transfer import SourceImage, StoreSink
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from dockyard.client import Client
     from dockyard.digest import DiffID, ImageID
     from dockyard.layer import StagedLayer
     from dockyard.progress import ProgressCallback
-    from dockyard.store.staging import StagingArea
+    from dockyard.store.staging import Stager, StagingArea
     from dockyard.store.txn import Transaction
     from dockyard.transfer import SourceLayer
 
-__all__ = ["LoadResult", "LoadedImage", "load"]
+__all__ = ["LoadResult", "LoadedImage", "archive_images", "load"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,33 @@ def load(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+@contextlib.contextmanager
+def archive_images(
+    source: IO[bytes] | str | os.PathLike[str] | Any,
+    staging: Stager,
+    *,
+    platform: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> Iterator[list[SourceImage]]:
+    """An archive as an image source: its images, readable while the block runs.
+
+    The archive is scanned once (layers read from a pipe are staged on the way; those of
+    a file are read when a sink asks for them), exactly as :func:`load` reads it.
+
+    Raises:
+        InvalidArchive: the archive is malformed, truncated or unsafe.
+    """
+    wanted = parse_platform(platform) if platform else None
+    with contextlib.ExitStack() as stack:
+        if isinstance(source, (str, os.PathLike)):
+            stream: Any = stack.enter_context(_open_path(Path(source)))
+        else:
+            stream = source
+        stream, _kind = _uncompressed(stream, stack)
+        images, _links, _layout = _Scanner(staging, progress).plan(stream, wanted)
+        yield images
+
+
 def _open_path(path: Path) -> IO[bytes]:
     """Open an archive file, with Docker's wording when that fails."""
     try:
@@ -142,7 +171,37 @@ def _uncompressed(stream: Any, stack: contextlib.ExitStack) -> tuple[Any, Compre
     return reader, kind
 
 
-class _Loader:
+class _Scanner:
+    """The archive as an image source: scanned once, layers staged or read on demand."""
+
+    def __init__(self, staging: Stager, progress: ProgressCallback | None) -> None:
+        self.staging = staging
+        self.progress = progress
+        self.contents = ArchiveContents()
+        self.layer_for = LayerFactory(self.contents, progress)
+
+    def plan(
+        self, stream: Any, wanted: Any
+    ) -> tuple[list[SourceImage], list[tuple[ImageID, ImageID]], str]:
+        """Scan the archive: its images (as a source offers them), parent links, layout."""
+        scan_archive(stream, self.contents, stage=self._stage_stream, progress=self.progress)
+        if self.contents.has("manifest.json"):
+            images = plan_manifest(self.contents, wanted, self.layer_for)
+            return images, validate_parents(images), "docker"
+        if self.contents.has("index.json"):
+            images = plan_oci(self.contents, wanted or host_platform(), self.layer_for)
+            return images, [], "oci"
+        images, links = plan_legacy(self.contents, self.layer_for, self._diff_id_of)
+        return images, links, "legacy"
+
+    def _stage_stream(self, stream: IO[bytes], report: Any) -> StagedLayer:
+        return self.staging.stage(stream, progress=report)
+
+    def _diff_id_of(self, layer: SourceLayer) -> DiffID:
+        return layer.stage(self.staging).diff_id
+
+
+class _Loader(_Scanner):
     """One load: the scanned archive as an image source, the store as the sink."""
 
     def __init__(
@@ -152,27 +211,14 @@ class _Loader:
         progress: ProgressCallback | None,
         apply_tags: bool = True,
     ) -> None:
+        super().__init__(staging, progress)
         self.apply_tags = apply_tags
         self.client = client
-        self.staging = staging
-        self.progress = progress
-        self.contents = ArchiveContents()
-        self.layer_for = LayerFactory(self.contents, progress)
         self.sink = StoreSink(client, staging)
 
     def run(self, stream: Any, wanted: Any) -> LoadResult:
-        scan_archive(stream, self.contents, stage=self._stage_stream, progress=self.progress)
         result = LoadResult()
-        links: list[tuple[ImageID, ImageID]] = []
-        if self.contents.has("manifest.json"):
-            images = plan_manifest(self.contents, wanted, self.layer_for)
-            links = validate_parents(images)
-        elif self.contents.has("index.json"):
-            images = plan_oci(self.contents, wanted or host_platform(), self.layer_for)
-            result.layout = "oci"
-        else:
-            images, links = plan_legacy(self.contents, self.layer_for, self._diff_id_of)
-            result.layout = "legacy"
+        images, links, result.layout = self.plan(stream, wanted)
         missing = self.sink.missing(images)
         self.layer_for.total = sum(layer.size or 0 for layer in missing) or None
         self.sink.stage(missing)
@@ -182,12 +228,6 @@ class _Loader:
             self.sink.link(tx, links)
         result.layers_loaded = self.sink.layers_added
         return result
-
-    def _stage_stream(self, stream: IO[bytes], report: Any) -> StagedLayer:
-        return self.staging.stage(stream, progress=report)
-
-    def _diff_id_of(self, layer: SourceLayer) -> DiffID:
-        return layer.stage(self.staging).diff_id
 
     def _tag(self, tx: Transaction, images: list[SourceImage], result: LoadResult) -> None:
         """Tag as Docker's load does, collecting its output lines (§7.7 of the spec)."""

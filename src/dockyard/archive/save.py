@@ -41,18 +41,27 @@ from dockyard.archive._save_sink import DirSink, LayerCopier, TarSink, ordered
 from dockyard.archive.names import SaveItem, resolve_names
 from dockyard.archive.tarwriter import TarStyle
 from dockyard.compression import Compression, compress_writer
-from dockyard.digest import ChainID, DiffID, chain_ids
-from dockyard.errors import InvalidArgumentError, LayerNotFound, StorageError
+from dockyard.digest import ChainID, DiffID
+from dockyard.errors import InvalidArgumentError, StorageError
 from dockyard.layer.model import open_payload
 from dockyard.oci import MEDIA_TYPE_LAYER_GZIP, MEDIA_TYPE_LAYER_ZSTD, Descriptor
 from dockyard.transfer.compress import compress_to_file
+from dockyard.transfer.model import LocalLayer, SourceImage
+from dockyard.transfer.store_source import local_layers, store_images
 
 if TYPE_CHECKING:
     from dockyard.client import Client
     from dockyard.progress import ProgressCallback
-    from dockyard.store.view import View
 
-__all__ = ["EmptyExport", "SaveFormat", "SaveItem", "SaveResult", "resolve_names", "save"]
+__all__ = [
+    "EmptyExport",
+    "SaveFormat",
+    "SaveItem",
+    "SaveResult",
+    "resolve_names",
+    "save",
+    "write_archive",
+]
 
 _LAYER_MEDIA_TYPES = {
     Compression.GZIP: MEDIA_TYPE_LAYER_GZIP,
@@ -139,8 +148,49 @@ def save(
     _check_options(fmt, output, compress, layer_compression, names)
     with client.view() as view:
         items = resolve_names(view, names, platform=platform)
-        inputs = [_image_input(view, item) for item in items]
-        payloads = _payloads(view, inputs)
+        images = store_images(view, [item.image_id for item in items])
+    locals_ = [local_layers(image) for image in images]
+    return write_archive(list(zip(items, images, locals_, strict=True)), output, format=fmt,
+                         compress=compress, level=level, layer_compression=layer_compression,
+                         progress=progress)  # fmt: skip
+
+
+def write_archive(
+    entries: Sequence[tuple[SaveItem, SourceImage, Sequence[LocalLayer]]],
+    output: BinaryIO | str | os.PathLike[str],
+    *,
+    format: SaveFormat | str = SaveFormat.DOCKER,
+    compress: Compression = Compression.NONE,
+    level: int | None = None,
+    layer_compression: Compression = Compression.NONE,
+    progress: ProgressCallback | None = None,
+) -> SaveResult:
+    """Write images of any source as an archive or an OCI directory (the archive sink).
+
+    Args:
+        entries: per image, its name in the archive (ID and tags), the image as a source
+            offers it, and its layers as local files (see
+            :func:`~dockyard.transfer.model.localize`).
+        output: as :func:`save`.
+        format: as :func:`save`.
+        compress: as :func:`save`.
+        level: as :func:`save`.
+        layer_compression: as :func:`save`.
+        progress: as :func:`save`.
+
+    Raises:
+        EmptyExport: an image has no layers.
+        LayerVerificationError: a layer file does not match its DiffID.
+        StorageError: the output cannot be written.
+    """
+    fmt = SaveFormat(format)
+    ids = [item.image_id for item, *_ in entries]
+    _check_options(fmt, output, compress, layer_compression, ids)
+    inputs = [_image_input(item, image, layers) for item, image, layers in entries]
+    payloads = _Payloads({chain: (local.payload, local.diff_id)
+                          for (_item, _image, layers), img in zip(entries, inputs, strict=True)
+                          for chain, local in zip(img.chain_ids, layers, strict=True)})  # fmt: skip
+    items = [item for item, *_ in entries]
     total = _layer_bytes(inputs)
     copier = LayerCopier(payloads, progress, total)
     try:
@@ -185,21 +235,11 @@ def _check_options(
             )
 
 
-def _image_input(view: View, item: SaveItem) -> ImageInput:
-    img = view.get_image(item.image_id)
-    diff_ids = list(img.rootfs.diff_ids) if img.rootfs is not None else []
-    if not diff_ids:
+def _image_input(item: SaveItem, image: SourceImage, layers: Sequence[LocalLayer]) -> ImageInput:
+    if not layers:
         raise EmptyExport(item.image_id)
-    sizes = []
-    for chain in chain_ids(diff_ids):
-        layer = view.layer(chain)
-        if layer is None:
-            raise LayerNotFound(str(chain))
-        try:
-            sizes.append(view.payload(layer).stat().st_size)
-        except FileNotFoundError:
-            raise LayerNotFound(str(chain)) from None
-    return ImageInput(item, img, img.parent, tuple(sizes))
+    sizes = tuple(layer.size for layer in layers)
+    return ImageInput(item, image.image, image.parent, sizes)
 
 
 class _Payloads:
@@ -214,16 +254,6 @@ class _Payloads:
     def tar_stream(self, chain: ChainID) -> BinaryIO:
         path, diff_id = self._paths[chain]
         return open_payload(path, diff_id, chain)
-
-
-def _payloads(view: View, inputs: list[ImageInput]) -> _Payloads:
-    paths: dict[str, tuple[Path, DiffID]] = {}
-    for img in inputs:
-        for chain in img.chain_ids:
-            layer = view.layer(chain)
-            if layer is not None:
-                paths[chain] = (view.payload(layer), layer.diff_id)
-    return _Payloads(paths)
 
 
 def _layer_bytes(inputs: list[ImageInput]) -> int:

@@ -11,6 +11,7 @@ reads the environment and is safe to share between threads.
 from __future__ import annotations
 
 import ipaddress
+import ssl
 import threading
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -126,9 +127,11 @@ class Transport:
         with self._lock:
             client = self._clients.get(key)
             if client is None:
-                verify = client_ssl_context(
-                    netloc, self.options.certs_dir, verify=not self.is_insecure(netloc)
-                )
+                verify: ssl.SSLContext | bool = False  # plain HTTP: no TLS at all
+                if url.scheme == "https":
+                    verify = client_ssl_context(
+                        netloc, self.options.certs_dir, verify=not self.is_insecure(netloc)
+                    )
                 proxy = self.options.proxy.for_url(url) if self.options.proxy else None
                 client = httpx.Client(
                     verify=verify,

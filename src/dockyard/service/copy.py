@@ -2,10 +2,16 @@
 
 Transports: ``docker://NAME`` (a registry), ``docker-archive:PATH[:NAME]`` (a ``docker
 save`` archive), ``oci:PATH[:TAG]`` (an OCI layout directory), ``oci-archive:PATH[:TAG]``
-(an OCI layout archive) and ``dockyard:NAME`` (this store). A registry-to-registry copy
-keeps every byte and digest (see :mod:`dockyard.transfer.mirror`); every other copy goes
-through a store — this one when it is a side of the copy, else a temporary one — so that
-each medium is read and written by the one code path that loads, saves, pulls and pushes.
+(an OCI layout archive) and ``dockyard:NAME`` (this store).
+
+Every medium is a source and a sink of one vocabulary (:mod:`dockyard.transfer`): the
+source offers the image (config and layers), the sink takes the layers it lacks — the
+store in one transaction, an archive writer and a registry as local files
+(:func:`~dockyard.transfer.model.localize`: the store's own file, else the layer staged
+in the store's scratch space). So ``load``, ``save``, ``pull`` and ``push`` are the copies
+archive→store, store→archive, registry→store and store→registry, and a copy between two
+other media never touches the store's images. A registry-to-registry copy keeps every
+byte and digest (see :mod:`dockyard.transfer.mirror`).
 """
 
 from __future__ import annotations
@@ -21,13 +27,18 @@ from typing import IO, TYPE_CHECKING
 from dockyard.errors import InvalidArgumentError
 from dockyard.platforms import host_platform, parse_platform
 from dockyard.reference import parse_normalized_named
+from dockyard.service._workspace import staging_area
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from dockyard.client import Client
+    from dockyard.digest import DiffID, Digest
     from dockyard.progress import MessageCallback, ProgressCallback
     from dockyard.registry import RegistryClient
+    from dockyard.store.layout import Layout
+    from dockyard.store.staging import StagingArea
+    from dockyard.transfer.model import LocalLayer, SourceImage, SourceLayer
 
 __all__ = ["Endpoint", "copy_image", "parse_endpoint"]
 
@@ -89,11 +100,14 @@ def copy_image(
     """Copy one image from ``src`` to ``dst`` (see the module docstring).
 
     Returns:
-        A one-line summary (the digest written, or the name now holding the image).
+        A one-line summary: what was copied where (with the manifest digest for a
+        registry).
 
     Raises:
         InvalidArgumentError: a malformed endpoint, or a combination that cannot work.
-        DockyardError: what the load, pull, save or push underneath raised.
+        DockyardError: what reading the source or writing the target raised; nothing
+            is left half-written (archives are written atomically, the store commits
+            all or nothing, a registry gets the manifest last).
     """
     source, target = parse_endpoint(src), parse_endpoint(dst)
     wanted = parse_platform(platform) if platform else host_platform()
@@ -107,53 +121,175 @@ def copy_image(
             str(ref.digest) if ref.digest else ref.tag or "latest", dest.tag or "latest",
             platform=wanted, all_platforms=all_platforms, messages=messages,
         )  # fmt: skip
-        return f"{dest}: digest: {result.digest}"
+        return f"Copied {src} to {dst}: {result.digest}"
     if all_platforms:
         raise InvalidArgumentError("--all copies whole indexes between registries only")
-    if "dockyard" in (source.transport, target.transport):
-        return _via(client, source, target, registry, platform, messages, progress)
-    import dockyard
+    ctx = _Copy(client, registry, platform, messages, progress)
+    with staging_area(client) as (staging, layout), contextlib.ExitStack() as stack:
+        ctx.staging, ctx.layout = staging, layout
+        image, name = ctx.open_source(source, stack)
+        done = ctx.write(target, image, name)
+        ctx.cleanup()
+    return f"Copied {src} to {dst}: {done}"
 
-    scratch = client.scratch()
-    with scratch:
-        hub = dockyard.open(scratch.path / "store")
-        return _via(hub, source, target, registry, platform, messages, progress)
+
+class _Copy:
+    """One copy: the source opened, the target written, on one staging area."""
+
+    def __init__(
+        self,
+        client: Client,
+        registry: RegistryClient,
+        platform: str | None,
+        messages: MessageCallback | None,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.client = client
+        self.registry = registry
+        self.platform = platform
+        self.messages = messages
+        self.progress = progress
+        self.staging: StagingArea
+        self.layout: Layout
+        self.downloaded: list[Digest] = []
+
+    # --- sources --------------------------------------------------------------------
+
+    def open_source(
+        self, source: Endpoint, stack: contextlib.ExitStack
+    ) -> tuple[SourceImage, str]:
+        """The source's image and the name it comes with ("" when none)."""
+        if source.transport == "dockyard":
+            from dockyard.service.lookup import lookup
+            from dockyard.transfer.store_source import store_images
+
+            with self.client.view() as view:
+                image_id = lookup(view, source.name)
+                (image,) = store_images(view, [image_id])
+            return image, source.name if _is_reference(source.name) else ""
+        if source.transport == "docker":
+            return self._remote(source.name)
+        from dockyard.archive.load import archive_images
+
+        stream = stack.enter_context(_archive_stream(source))
+        images = stack.enter_context(archive_images(stream, self.staging,
+                                                    platform=self.platform,
+                                                    progress=self.progress))  # fmt: skip
+        return _choose(source, images)
+
+    def _remote(self, name: str) -> tuple[SourceImage, str]:
+        from dockyard.platforms import host_platform, parse_platform
+        from dockyard.store.downloads import Downloads
+        from dockyard.transfer.remote import fetch_image
+
+        ref = parse_normalized_named(name).tag_name_only()
+        repository = self.registry.repository(ref)
+        wanted = parse_platform(self.platform) if self.platform else host_platform()
+        ref_text = str(ref.digest) if ref.digest is not None else ref.tag or "latest"
+        manifest = repository.get_image_manifest(ref_text, wanted)
+        remote = fetch_image(repository, manifest, Downloads(self.layout),
+                             messages=self.messages, progress=self.progress)  # fmt: skip
+        self.downloaded = [layer.descriptor.digest for layer in remote.layers]
+        return remote.source_image(), ref.familiar_string() if ref.digest is None else ""
+
+    def cleanup(self) -> None:
+        """Forget the downloads the copy used (a failed copy keeps them to resume)."""
+        from dockyard.store.downloads import Downloads
+
+        downloads = Downloads(self.layout)
+        for digest in self.downloaded:
+            downloads.remove(digest)
+
+    # --- sinks ----------------------------------------------------------------------
+
+    def write(self, target: Endpoint, image: SourceImage, name: str) -> str:
+        """Write ``image`` to the target; return what the summary says about it."""
+        if target.transport == "dockyard":
+            return self._to_store(target, image, name)
+        layers = _localize_all(image, self.staging)
+        if target.transport == "docker":
+            return self._to_registry(target, image, layers)
+        from dockyard.archive.names import SaveItem
+        from dockyard.archive.save import SaveFormat, write_archive
+
+        out_name = _target_name(target, name)
+        tags = [parse_normalized_named(out_name).tag_name_only()] if out_name else []
+        formats = {"docker-archive": SaveFormat.DOCKER, "oci-archive": SaveFormat.OCI,
+                   "oci": SaveFormat.OCI_DIR}  # fmt: skip
+        write_archive([(SaveItem(image.id, tags), image, layers)], target.path,
+                      format=formats[target.transport], progress=self.progress)  # fmt: skip
+        return str(image.id)
+
+    def _to_store(self, target: Endpoint, image: SourceImage, name: str) -> str:
+        from dockyard.transfer.sink import StoreSink
+
+        out_name = target.name or name
+        ref = parse_normalized_named(out_name).tag_name_only() if out_name else None
+        sink = StoreSink(self.client, self.staging)
+        sink.stage(sink.missing([image]), workers=_WORKERS)
+        with self.client.transaction() as tx:
+            sink.put(tx, [image])
+            if ref is not None:
+                sink.tag(tx, ref, image.id)
+        return str(image.id)
+
+    def _to_registry(
+        self, target: Endpoint, image: SourceImage, layers: list[LocalLayer]
+    ) -> str:
+        from dockyard.service._workspace import scratch_dir
+        from dockyard.transfer.upload import push_image
+
+        ref = parse_normalized_named(target.name).tag_name_only()
+        if ref.digest is not None:
+            raise InvalidArgumentError("cannot copy to a digest reference: name a tag")
+        repository = self.registry.repository(ref)
+        with scratch_dir(self.client) as scratch:
+            pushed = push_image(repository, ref.tag or "latest", image.config, layers,
+                                scratch, messages=self.messages,
+                                progress=self.progress)  # fmt: skip
+        return str(pushed.digest)
 
 
-def _via(
-    hub: Client,
-    source: Endpoint,
-    target: Endpoint,
-    registry: RegistryClient,
-    platform: str | None,
-    messages: MessageCallback | None,
-    progress: ProgressCallback | None,
-) -> str:
-    """Bring the image into ``hub``, name it as the target wants, send it on."""
-    from dockyard.service.tags import tag_image
+#: Layers fetched at once (a registry's blobs download in parallel).
+_WORKERS = 3
 
-    image, name = _bring_in(hub, source, registry, platform, messages, progress)
-    if target.transport == "dockyard":
-        if target.name:
-            tag_image(hub, image, target.name)
-            return target.name
-        return name or image
-    out_name = _target_name(target, name)
-    if out_name:
-        tag_image(hub, image, out_name)
-    if target.transport == "docker":
-        from dockyard.service.push import push
 
-        (result,) = push(hub, out_name or name, registry=registry, messages=messages,
-                         progress=progress)  # fmt: skip
-        return f"{result.reference}: digest: {result.digest}"
-    from dockyard.archive.save import SaveFormat, save
+def _localize_all(image: SourceImage, staging: StagingArea) -> list[LocalLayer]:
+    """Every layer as a local file, fetched in parallel, each distinct layer once."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    formats = {"docker-archive": SaveFormat.DOCKER, "oci-archive": SaveFormat.OCI,
-               "oci": SaveFormat.OCI_DIR}  # fmt: skip
-    save(hub, [out_name or name or image], target.path, format=formats[target.transport],
-         progress=progress)  # fmt: skip
-    return f"{target.transport}:{target.path}"
+    from dockyard.transfer.model import localize
+
+    first: dict[DiffID, SourceLayer] = {}
+    for layer, diff in zip(image.layers, image.diff_ids, strict=True):
+        first.setdefault(diff, layer)
+    with ThreadPoolExecutor(max(1, min(_WORKERS, len(first)))) as pool:
+        futures = {d: pool.submit(localize, layer, d, staging) for d, layer in first.items()}
+        done = {d: future.result() for d, future in futures.items()}
+    return [done[diff] for diff in image.diff_ids]
+
+
+def _is_reference(name: str) -> bool:
+    try:
+        parse_normalized_named(name)
+    except InvalidArgumentError:
+        return False
+    return True
+
+
+def _choose(source: Endpoint, images: list[SourceImage]) -> tuple[SourceImage, str]:
+    """The image of an archive the endpoint names (its only one when it names none)."""
+    for image in images:
+        for tag in image.tags:
+            text = tag.familiar_string()
+            if not source.name or source.name in (text, text.rpartition(":")[2]):
+                return image, text
+    if source.name or not images:
+        raise InvalidArgumentError(
+            f"{source.path}: no image named {source.name!r} in the archive"
+            if source.name else f"{source.path}: no image in the archive"
+        )  # fmt: skip
+    return images[0], ""
 
 
 def _target_name(target: Endpoint, name: str) -> str:
@@ -164,41 +300,6 @@ def _target_name(target: Endpoint, name: str) -> str:
         repository = parse_normalized_named(name).familiar_name() if name else "image"
         return f"{repository}:{target.name}"
     return target.name
-
-
-def _bring_in(
-    hub: Client,
-    source: Endpoint,
-    registry: RegistryClient,
-    platform: str | None,
-    messages: MessageCallback | None,
-    progress: ProgressCallback | None,
-) -> tuple[str, str]:
-    """Put the source image into ``hub``; return its ID and the name it came with."""
-    if source.transport == "dockyard":
-        from dockyard.service.lookup import resolve_image
-
-        return str(resolve_image(hub, source.name)), source.name
-    if source.transport == "docker":
-        from dockyard.service.pull import pull
-
-        (pulled,) = pull(hub, source.name, registry=registry, platform=platform,
-                         messages=messages, progress=progress)  # fmt: skip
-        return str(pulled.image_id), pulled.reference
-    from dockyard.archive.load import load
-
-    with _archive_stream(source) as stream:
-        loaded = load(hub, stream, platform=platform, progress=progress, apply_tags=False)
-    for image in loaded.images:
-        for tag in image.tags:
-            if not source.name or source.name in (tag, tag.rpartition(":")[2]):
-                return str(image.id), tag
-    if source.name or not loaded.images:
-        raise InvalidArgumentError(
-            f"{source.path}: no image named {source.name!r} in the archive"
-            if source.name else f"{source.path}: no image in the archive"
-        )  # fmt: skip
-    return str(loaded.images[0].id), ""
 
 
 @contextlib.contextmanager

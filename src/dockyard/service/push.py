@@ -10,35 +10,30 @@ the same image sends no layer and yields the same manifest digest.
 from __future__ import annotations
 
 import contextlib
-import io
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockyard.digest import Digest, ImageID, chain_ids, sha256_bytes
-from dockyard.errors import InvalidArgumentError, LayerNotFound, NotFoundError, StoreReadOnly
-from dockyard.image import Image
-from dockyard.oci import Descriptor
+from dockyard.digest import Digest, ImageID
+from dockyard.errors import InvalidArgumentError, NotFoundError, StoreReadOnly
 from dockyard.progress import Message
 from dockyard.reference import Reference, parse_normalized_named
-from dockyard.registry import MEDIA_TYPE_DOCKER_MANIFEST
-from dockyard.store.distribution import V2Metadata, add_metadata, hmac_key, tagged
-from dockyard.transfer.upload import (
-    MEDIA_TYPE_DOCKER_CONFIG,
-    LocalLayer,
-    PushedLayer,
-    docker_manifest,
-    push_layers,
+from dockyard.service._workspace import scratch_dir
+from dockyard.store.distribution import (
+    V2Metadata,
+    add_metadata,
+    hmac_key,
+    read_metadata,
+    tagged,
 )
+from dockyard.transfer.store_source import local_layers, store_images
+from dockyard.transfer.upload import PushedLayer, push_image
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Mapping
 
     from dockyard.client import Client
     from dockyard.progress import MessageCallback, ProgressCallback
     from dockyard.registry import RegistryClient
-    from dockyard.store.view import View
 
 __all__ = ["ImageNotLocal", "PushResult", "push"]
 
@@ -144,53 +139,17 @@ def _push_one(
         image_id = view.lookup(ref)
         if image_id is None or view.image(image_id) is None:
             raise ImageNotLocal(ref.familiar_name())  # Docker names the repository only
-        config = view.config(image_id)
-        image = Image.from_json(config)
-        layers = _local_layers(view, image)
+        (source,) = store_images(view, [image_id])
+    layers = local_layers(source)
     repository = registry.repository(ref)
-    with _scratch(client) as scratch:
-        pushed = push_layers(repository, layers, client.layout, scratch,
-                             messages=say, progress=progress)  # fmt: skip
-    config_digest = sha256_bytes(config)
-    if repository.stat_blob(config_digest) is None:
-        repository.upload_blob(io.BytesIO(config), digest=config_digest, size=len(config))
-    config_desc = Descriptor(MEDIA_TYPE_DOCKER_CONFIG, config_digest, len(config))
-    manifest = docker_manifest(config_desc, [p.descriptor for p in pushed])
-    digest = repository.put_manifest(ref.tag or "latest", manifest, MEDIA_TYPE_DOCKER_MANIFEST)
-    say(Message(f"{ref.tag}: digest: {digest} size: {len(manifest)}"))
-    say(Message("", aux={"Tag": ref.tag, "Digest": str(digest), "Size": len(manifest)}))
-    _record(client, ref, image_id, digest, pushed, key)
-    sent = sum(p.sent for p in pushed)
-    return PushResult(str(ref), image_id, digest, len(manifest), sent, say.lines[first:])
-
-
-def _local_layers(view: View, image: Image) -> list[LocalLayer]:
-    out = []
-    diff_ids = list(image.rootfs.diff_ids) if image.rootfs is not None else []
-    for diff, chain in zip(diff_ids, chain_ids(diff_ids), strict=True):
-        row = view.layer(chain)
-        if row is None:
-            raise LayerNotFound(str(chain))
-        payload = view.payload(row)
-        out.append(LocalLayer(diff, payload, payload.stat().st_size))
-    return out
-
-
-@contextlib.contextmanager
-def _scratch(client: Client) -> Iterator[Path]:
-    """Where compressed layers wait for their upload.
-
-    The store's scratch space, or the system's temporary directory when the store cannot
-    be written.
-    """
-    try:
-        area = client.scratch()
-    except StoreReadOnly:
-        with tempfile.TemporaryDirectory(prefix="dockyard-push-") as temp:
-            yield Path(temp)
-        return
-    with area:
-        yield area.path
+    layout = client.layout
+    with scratch_dir(client) as scratch:
+        pushed = push_image(repository, ref.tag or "latest", source.config, layers, scratch,
+                            known=lambda diff: read_metadata(layout, diff), messages=say,
+                            progress=progress)  # fmt: skip
+    _record(client, ref, image_id, pushed.digest, pushed.layers, key)
+    return PushResult(str(ref), image_id, pushed.digest, pushed.size, pushed.sent,
+                      say.lines[first:])  # fmt: skip
 
 
 def _record(

@@ -1,8 +1,9 @@
 """A registry as a source: an image's manifest, config and layer blobs, downloaded resumably.
 
 Layer blobs are downloaded into the store's download area
-(:class:`~dockyard.store.downloads.Downloads`), verified on every byte, then decompressed
-into a staging area; a download that fails stays there for the next pull to resume.
+(:class:`~dockyard.store.downloads.Downloads`), verified on every byte, and decompressed
+into a staging area while they arrive (:mod:`dockyard.transfer.unpack`); a download that
+fails stays there for the next pull to resume.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dockyard.digest import DiffID
-from dockyard.errors import IntegrityError, InvalidImageConfig
+from dockyard.errors import InvalidImageConfig
 from dockyard.image import Image
 from dockyard.progress import Message, Progress
-from dockyard.registry import FileSink
 from dockyard.transfer.model import SourceImage
+from dockyard.transfer.unpack import download_and_stage
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from dockyard.layer import StagedLayer
     from dockyard.oci import Descriptor
     from dockyard.progress import MessageCallback
-    from dockyard.registry import ImageManifest, Repository
+    from dockyard.registry import BlobSink, ImageManifest, Repository
     from dockyard.store.downloads import Downloads
     from dockyard.store.staging import Stager
 
@@ -64,20 +65,16 @@ class RemoteLayer:
             InvalidLayer: the blob is not a (compressed) tar.
         """
         digest = self.descriptor.digest
-        with self.downloads.blob(digest) as path:
-            self._say("Downloading", 0)
-            with FileSink(path) as sink:
-                try:
-                    self.repository.get_blob(digest, sink, size=self.descriptor.size,
-                                             progress=self._bytes)  # fmt: skip
-                except IntegrityError:
-                    sink.discard()  # wrong bytes cannot be resumed: start over next time
-                    raise
+
+        def download(sink: BlobSink) -> None:
+            self.repository.get_blob(digest, sink, size=self.descriptor.size,
+                                     progress=self._bytes)  # fmt: skip
             self._say("Verifying Checksum")
             self._say("Download complete")
-            with open(path, "rb") as blob:
-                staged = staging.stage(blob)
-        return staged
+
+        with self.downloads.blob(digest) as path:
+            self._say("Downloading", 0)
+            return download_and_stage(path, self.descriptor.size, download, staging)
 
     def _bytes(self, event: Progress) -> None:
         if self.progress is not None:

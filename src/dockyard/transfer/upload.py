@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
 from dockyard.compression import Compression
+from dockyard.digest import sha256_bytes
 from dockyard.layer.model import open_payload
 from dockyard.oci import Descriptor
 from dockyard.progress import Message, Progress
 from dockyard.registry import MEDIA_TYPE_DOCKER_MANIFEST
-from dockyard.store.distribution import V2Metadata, read_metadata
 from dockyard.transfer.compress import compress_to_file
+from dockyard.transfer.model import LocalLayer
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,15 +33,17 @@ if TYPE_CHECKING:
     from dockyard.digest import DiffID, Digest
     from dockyard.progress import MessageCallback
     from dockyard.registry import Repository
-    from dockyard.store.layout import Layout
+    from dockyard.store.distribution import V2Metadata
 
 __all__ = [
     "CONCURRENT_UPLOADS",
     "MEDIA_TYPE_DOCKER_CONFIG",
     "MEDIA_TYPE_DOCKER_LAYER",
     "LocalLayer",
+    "PushedImage",
     "PushedLayer",
     "docker_manifest",
+    "push_image",
     "push_layers",
 ]
 
@@ -48,20 +51,6 @@ __all__ = [
 CONCURRENT_UPLOADS = 5
 MEDIA_TYPE_DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
 MEDIA_TYPE_DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
-
-
-@dataclass(frozen=True, slots=True)
-class LocalLayer:
-    """A layer of the store to push: its DiffID and stored tar stream."""
-
-    diff_id: DiffID
-    payload: Path
-    size: int
-
-    @property
-    def label(self) -> str:
-        """The short DiffID Docker shows for pushed layers."""
-        return self.diff_id.hex[:12]
 
 
 @dataclass
@@ -85,13 +74,22 @@ class PushedLayer:
 def push_layers(
     repository: Repository,
     layers: list[LocalLayer],
-    layout: Layout,
+    known: Callable[[DiffID], list[V2Metadata]],
     scratch: Path,
     *,
     messages: MessageCallback | None = None,
     progress: Callable[[Progress], None] | None = None,
 ) -> list[PushedLayer]:
     """Make every layer a blob of ``repository`` (see the module docstring).
+
+    Args:
+        repository: where to push.
+        layers: the layers, base first.
+        known: where each layer is known to be, by DiffID (the store's distribution
+            metadata; nothing for a source without history).
+        scratch: where compressed layers wait for their upload.
+        messages: Docker's status lines.
+        progress: byte progress of the uploads.
 
     Returns:
         One :class:`PushedLayer` per layer, in the given order.
@@ -108,7 +106,7 @@ def push_layers(
     unique = {layer.diff_id: layer for layer in layers}
     with ThreadPoolExecutor(min(CONCURRENT_UPLOADS, max(1, len(unique)))) as pool:
         futures = {
-            diff: pool.submit(_push_one, repository, layer, layout, scratch, say, progress)
+            diff: pool.submit(_push_one, repository, layer, known, scratch, say, progress)
             for diff, layer in unique.items()
         }
         done = {diff: future.result() for diff, future in futures.items()}
@@ -131,14 +129,14 @@ class _Locked:
 def _push_one(
     repository: Repository,
     layer: LocalLayer,
-    layout: Layout,
+    known_at: Callable[[DiffID], list[V2Metadata]],
     scratch: Path,
     say: _Locked,
     progress: Callable[[Progress], None] | None,
 ) -> PushedLayer:
     target = str(repository.reference.trim())
     host = repository.reference.domain
-    known = [m for m in reversed(read_metadata(layout, layer.diff_id))
+    known = [m for m in reversed(known_at(layer.diff_id))
              if m.source_repository.split("/", 1)[0] == host]  # fmt: skip
     for entry in known:
         if entry.source_repository == target:
@@ -208,3 +206,57 @@ def docker_manifest(config: Descriptor, layers: list[Descriptor]) -> bytes:
         ],
     }
     return json.dumps(doc, indent=3).encode()
+
+
+@dataclass
+class PushedImage:
+    """An image now in a repository.
+
+    Attributes:
+        digest: its manifest's digest.
+        size: the manifest's length.
+        layers: how each layer got there, base first.
+    """
+
+    digest: Digest
+    size: int
+    layers: list[PushedLayer]
+
+    @property
+    def sent(self) -> int:
+        """Layer bytes uploaded."""
+        return sum(p.sent for p in self.layers)
+
+
+def push_image(
+    repository: Repository,
+    tag: str,
+    config: bytes,
+    layers: list[LocalLayer],
+    scratch: Path,
+    *,
+    known: Callable[[DiffID], list[V2Metadata]] = lambda _diff: [],
+    messages: MessageCallback | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> PushedImage:
+    """The registry as a sink: the layers, the config, then the manifest under ``tag``.
+
+    Layers go as :func:`push_layers` sends them; Docker's ``TAG: digest: … size: N``
+    line and the ``aux`` message follow the manifest.
+
+    Raises:
+        RegistryError: the registry refused something.
+        LayerVerificationError: a layer file does not match its DiffID.
+    """
+    pushed = push_layers(repository, layers, known, scratch, messages=messages,
+                         progress=progress)  # fmt: skip
+    config_digest = sha256_bytes(config)
+    if repository.stat_blob(config_digest) is None:
+        repository.upload_blob(io.BytesIO(config), digest=config_digest, size=len(config))
+    config_desc = Descriptor(MEDIA_TYPE_DOCKER_CONFIG, config_digest, len(config))
+    manifest = docker_manifest(config_desc, [p.descriptor for p in pushed])
+    digest = repository.put_manifest(tag, manifest, MEDIA_TYPE_DOCKER_MANIFEST)
+    if messages is not None:
+        messages(Message(f"{tag}: digest: {digest} size: {len(manifest)}"))
+        messages(Message("", aux={"Tag": tag, "Digest": str(digest), "Size": len(manifest)}))
+    return PushedImage(digest, len(manifest), pushed)
