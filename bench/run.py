@@ -16,12 +16,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bench import peers
 from bench.daemon import daemon_pid, private_dockerd
 from bench.genimage import IMAGE_TAG, MIB, ArchiveInfo, generate
 from bench.peers import OpFailed, Sample, Unavailable
+from bench.registry import RegistrySuite, run_registry
 from bench.report import Row, judge, machine_facts, table
 from bench.scaling import Scaling, Settings
 
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 
 OPS = ("limit", "copy", "docker-load", "docker-save", "skopeo", "dockyard-load", "dockyard-save")
 SUITES = ("growth", "commands", "startup")  # the store-scaling suites (bench/scaling.py)
-CHOICES = (*OPS, *SUITES)
+CHOICES = (*OPS, *SUITES, "serve", "registry")  # serve: the Engine API server (bench/serve.py)
+# registry: push, pull and copy against skopeo on a local registry (bench/registry.py)
 SAVE_FORMATS = ("docker", "docker-legacy", "oci")
 
 
@@ -333,11 +335,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench: Bench | None = None
     info: ArchiveInfo | None = None
     scaling: Scaling | None = None
+    registry: RegistrySuite | None = None
+    serve_rows: list[Any] = []
     try:
         if any(o in OPS for o in args.only):
             bench, info = _archive_rows(args, out, scratch)
         if any(o in SUITES for o in args.only):
             scaling = _scaling(args, out, scratch)
+        if "serve" in args.only:
+            from bench.serve import run_serve
+
+            serve_rows = run_serve(Path(generate(out, args.size_mb).path), scratch, args.repeat)
+        if "registry" in args.only:
+            registry = run_registry(out, scratch, args)
     finally:
         if not args.keep:
             peers.remove(scratch)
@@ -351,6 +361,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if scaling is not None:
         print()
         print(scaling.render())
+    if serve_rows:
+        from bench.serve import serve_table
+
+        print()
+        print(serve_table(serve_rows))
     result: dict[str, object] = {
         "machine": facts,
         "archive": asdict(info) if info is not None else None,
@@ -359,6 +374,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if scaling is not None:
         result.update(scaling.results())
+    if serve_rows:
+        result["serve"] = [asdict(r) for r in serve_rows]
+    if registry is not None:
+        print()
+        print(registry.render())
+        result.update(registry.results())
     (out / "results.json").write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nresults: {out / 'results.json'}" + (f"; kept: {scratch}" if args.keep else ""))
     return 0
