@@ -174,6 +174,16 @@ class Store:
                 return True
         return False
 
+    def change_key(self) -> str | None:
+        """A cheap fingerprint of the committed state (read-only; a file read and a few stats).
+
+        Two equal keys mean the same committed state, so whatever was read from the store
+        under one key is still valid under it. None while a commit is in flight.
+        """
+        if self.layout.journal.exists():
+            return None
+        return f"{read_token(self.layout)}|{index.stamps(self.layout)}"
+
     def _fresh(self, meta: dict[str, str]) -> bool:
         return (
             not self.layout.journal.exists()
