@@ -2,7 +2,8 @@
 
 Nothing is decompressed or rewritten. A blob the destination has is skipped; one in
 another repository of the same registry is mounted; any other is streamed through a
-temporary file (so a dropped connection resumes and an upload can be retried). An index
+temporary file (so a dropped connection resumes and an upload can be retried). Blobs are
+copied four at a time; the manifest is written once they are all there. An index
 is copied whole with ``all_platforms`` (children first, by digest), else only the
 manifest of the platform asked for is copied, under the tag.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import io
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +28,9 @@ if TYPE_CHECKING:
     from dockyard.registry import Manifest, Repository
 
 __all__ = ["MirrorResult", "mirror"]
+
+#: Blobs copied at once.
+_WORKERS = 4
 
 
 @dataclass
@@ -93,8 +99,24 @@ def _copy_manifest(
 ) -> None:
     if not isinstance(manifest, ImageManifest):
         raise InvalidManifest("invalid manifest: an index entry points to another index")
-    for desc in (manifest.config, *manifest.layers):
-        _copy_blob(source, target, desc, result, messages)
+    blobs = list({d.digest: d for d in (manifest.config, *manifest.layers)}.values())
+    lock = threading.Lock()
+    say = None
+    if messages is not None:
+        callback = messages
+
+        def say(message: Message) -> None:
+            with lock:
+                callback(message)
+
+    with ThreadPoolExecutor(max(1, min(_WORKERS, len(blobs)))) as pool:
+        counts = [pool.submit(_copy_blob, source, target, d, say) for d in blobs]
+        for future in counts:
+            how, sent = future.result()
+            result.blobs_sent += how == "Pushed"
+            result.blobs_mounted += how.startswith("Mounted")
+            result.blobs_present += how == "Layer already exists"
+            result.bytes_sent += sent
     target.put_manifest(ref, manifest.raw, manifest.media_type)
     result.manifests.append(str(manifest.digest))
 
@@ -103,32 +125,27 @@ def _copy_blob(
     source: Repository,
     target: Repository,
     desc: Descriptor,
-    result: MirrorResult,
     messages: MessageCallback | None,
-) -> None:
+) -> tuple[str, int]:
+    """One blob into the target: ``(what happened, bytes uploaded)``."""
     label = desc.digest.hex[:12]
     if target.stat_blob(desc.digest) is not None:
-        result.blobs_present += 1
-        _say(messages, "Layer already exists", label)
-        return
+        return _said(messages, "Layer already exists", label), 0
     if source.host == target.host:
         pushed = target.upload_blob(io.BytesIO(b""), digest=desc.digest,
                                     mount_from=[source.name])  # fmt: skip
         if pushed.mounted_from:
-            result.blobs_mounted += 1
-            _say(messages, f"Mounted from {source.name}", label)
-            return
+            return _said(messages, f"Mounted from {source.name}", label), 0
     with tempfile.TemporaryDirectory(prefix="dockyard-copy-") as temp:
         path = Path(temp) / desc.digest.hex
         with FileSink(path) as sink:
             source.get_blob(desc.digest, sink, size=desc.size)
         with open(path, "rb") as data:
             target.upload_blob(data, digest=desc.digest, size=desc.size)
-    result.blobs_sent += 1
-    result.bytes_sent += desc.size
-    _say(messages, "Pushed", label)
+    return _said(messages, "Pushed", label), desc.size
 
 
-def _say(messages: MessageCallback | None, status: str, label: str) -> None:
+def _said(messages: MessageCallback | None, status: str, label: str) -> str:
     if messages is not None:
         messages(Message(status, label, update=True))
+    return status

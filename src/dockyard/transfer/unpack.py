@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["download_and_stage"]
 
 _READ = 1 << 20
+_TELL = 1 << 20
 
 
 class _ReaderGone(Exception):
@@ -40,15 +41,22 @@ class _TrackedSink:
         self.sink = sink
         self.growing = growing
         self.written = sink.held()
+        self.told = self.written
 
     def write(self, data: bytes, /) -> int:
         if self.growing.abandoned:
             raise _ReaderGone
         n = self.sink.write(data)
-        self.sink._file.flush()
         self.written += len(data)
-        self.growing.grew(self.written)
+        if self.written - self.told >= _TELL:  # wake the reader per MiB, not per piece
+            self.tell()
         return n
+
+    def tell(self) -> None:
+        """Make what is written readable (flushed) and wake the reader."""
+        self.sink._file.flush()
+        self.told = self.written
+        self.growing.grew(self.written)
 
     def held(self) -> int:
         return self.sink.held()
@@ -58,7 +66,7 @@ class _TrackedSink:
 
     def discard(self) -> None:
         self.sink.discard()
-        self.written = 0
+        self.written = self.told = 0
 
 
 def download_and_stage(
@@ -107,6 +115,7 @@ def download_and_stage(
                 sink.discard()  # wrong bytes cannot be resumed: start over next time
             raise
         else:
+            tracked.tell()
             growing.finish()
             thread.join()
     error = outcome.get("error")
