@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.compat.dockerd import PrivateDockerd, find_tool
+from tests.oracle.util import find_oracle
 from tests.parity.deviations import DEVIATIONS, Output
 from tests.parity.runner import (
     Outcome,
@@ -28,7 +29,7 @@ from tests.parity.runner import (
 
 __all__ = ["ORACLE", "Report", "Session", "inputs"]
 
-ORACLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "oracle" / "docker-28.3"
+ORACLE = find_oracle() / "docker-28.3"  # $DOCKYARD_ORACLE, else ../shared/oracle
 ARCHIVES = ("base", "app", "scratch", "untagged", "multi")
 
 
