@@ -17,10 +17,12 @@ from typing import Any
 
 import httpx
 
+from tests.oracle.util import find_oracle
+
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
-ORACLE_28 = SHARED / "oracle" / "docker-28.3"
-ORACLE_20 = SHARED / "oracle" / "docker-20.10"
+ORACLE_28 = find_oracle() / "docker-28.3"  # $DOCKYARD_ORACLE, else ../shared/oracle
+ORACLE_20 = find_oracle() / "docker-20.10"
 SPEC_LOGS = SHARED / "spec" / "engine-api" / "logs"
 
 
