@@ -10,6 +10,8 @@ dockerd may skip a transient state.
 from __future__ import annotations
 
 import collections
+import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -21,6 +23,7 @@ from tests.compat.dockerd import PrivateDockerd
 from tests.registry.conftest import PASSWORD, USER, TokenSetup
 from tests.registry.images import docker_archive
 from tests.registry.servers import RegistryProcess
+from tests.registry.test_interop import skopeo
 
 SIZES = (2_000, 3_000_000, 40_000, 5_000, 70_000)  # five layers: two of them wait
 
@@ -199,3 +202,38 @@ def test_refusals_word_like_docker(
     ok(dockyard_cli(tmp_path, "login", "-u", USER, "--password-stdin", host, stdin=PASSWORD))
     assert dockerd.run("push", name).returncode == 0
     ok(dockyard_cli(tmp_path, "push", name))
+
+
+def test_skopeo_and_dockyard_read_each_others_pushes(
+    dockerd: PrivateDockerd,
+    registry: RegistryProcess,
+    repo_name: str,
+    tmp_path: Path,
+    image: tuple[Path, str],
+) -> None:
+    """skopeo takes what dockyard pushed with the same image ID; dockyard pulls what skopeo
+    pushed with the image ID and RepoDigests that ``docker pull`` gives."""
+    archive, image_id = image
+    by_skopeo = f"{registry.host}/{repo_name}-skopeo:1"
+    skopeo(tmp_path, "copy", "--dest-tls-verify=false", f"docker-archive:{archive}",
+           f"docker://{by_skopeo}")  # fmt: skip
+    dockerd.reset()
+    dockerd.run("pull", by_skopeo)
+    docker_view = dockerd.inspect(by_skopeo)
+    ok(dockyard_cli(tmp_path, "pull", "-q", by_skopeo))
+    ours = ok(dockyard_cli(tmp_path, "image", "inspect", "--format",
+                           "{{.Id}} {{json .RepoDigests}}", by_skopeo))  # fmt: skip
+    assert docker_view["Id"] == image_id
+    assert ours == [f"{image_id} {json.dumps(docker_view['RepoDigests'], separators=(',', ':'))}"]
+
+    by_dockyard = f"{registry.host}/{repo_name}-dockyard:1"
+    ok(dockyard_cli(tmp_path, "tag", by_skopeo, by_dockyard))
+    ok(dockyard_cli(tmp_path, "push", "-q", by_dockyard))
+    config = skopeo(tmp_path, "inspect", "--raw", "--config", "--tls-verify=false",
+                    f"docker://{by_dockyard}")  # fmt: skip
+    assert f"sha256:{hashlib.sha256(config.encode()).hexdigest()}" == image_id
+    skopeo(tmp_path, "copy", "--src-tls-verify=false", f"docker://{by_dockyard}",
+           f"docker-archive:{tmp_path / 'back.tar'}:back/app:1")  # fmt: skip
+    dockerd.reset()
+    assert "back/app:1" in dockerd.load(tmp_path / "back.tar")
+    assert dockerd.inspect("back/app:1")["Id"] == image_id
