@@ -277,7 +277,7 @@ class Scaling:
              contains("")),
             (StartupRow("`dockyard --version`", "version"), [*self.base, "--version"],
              contains("dockyard")),
-            (StartupRow("`dockyard --help`", "help"), [*self.base, "--help"], contains("usage:")),
+            (StartupRow("`dockyard --help`", "help"), [*self.base, "--help"], contains("Usage:")),
             (StartupRow(f"`dockyard inspect {info.tag(0)}` (1-image store)", "inspect"),
              [*self.base, "--root", str(store), "inspect", info.tag(0)], inspect_check("0")),
         ]  # fmt: skip
